@@ -1,0 +1,59 @@
+# Copyright (c) 2026, fernet.dotenv contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# make demo   build and install the collection locally, then run the demo playbook on localhost
+# make test   unit tests, ansible-test sanity, ansible-lint, changelog lint
+# Both create what they need: .venv/ (Python 3.11, ansible-core 2.19) and collections/ (the installed collection).
+
+PYTHON      ?= python3
+VENV        := $(CURDIR)/.venv
+BIN         := $(VENV)/bin
+COLLECTIONS := $(CURDIR)/collections
+INSTALLED   := $(COLLECTIONS)/ansible_collections/fernet/dotenv
+SANITY_PY   ?= 3.11
+# pip versions ansible-test 2.19 / 2.21 bootstrap their virtual environments with
+GET_PIP     := 24.2 25.2
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
+
+.PHONY: demo test units sanity lint changelog-lint install venv clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-test.txt tests/unit/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-test.txt
+	touch $@
+
+# Build the tarball exactly as a release would, and install it where ansible and ansible-test look.
+install: venv
+	rm -rf build $(INSTALLED)
+	$(BIN)/ansible-galaxy collection build --force --output-path build . >/dev/null
+	$(BIN)/ansible-galaxy collection install --force -p $(COLLECTIONS) build/fernet-dotenv-*.tar.gz >/dev/null
+
+demo: install
+	cd demo && $(BIN)/ansible-playbook -i inventory.ini demo.yml
+
+test: units sanity lint changelog-lint
+
+units: install
+	cd $(INSTALLED) && PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
+
+sanity: install
+	scripts/offline-get-pip $(BIN)/python $(GET_PIP)
+	# ansible-test lists files through git; the installed copy gets a repository of its own with the debris
+	# that ansible-test itself writes excluded.
+	cd $(INSTALLED) && git init -q . && printf '%s\n' tests/output/ .pytest_cache/ .hypothesis/ >.git/info/exclude
+	cd $(INSTALLED) && $(BIN)/ansible-test sanity --venv --python $(SANITY_PY) --color no
+
+lint: install
+	$(BIN)/ansible-lint --offline
+
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+clean:
+	rm -rf build collections .venv tests/output .pytest_cache .hypothesis

@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, fernet.dotenv contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Private to the collection: the attributes every fernet.dotenv module shares.
+    DOCUMENTATION = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check mode and return a changed status prediction without modifying the target.
+    support: full
+  diff_mode:
+    description: Returns details on what changed (or would change) in diff mode; secret values are masked.
+    support: full
+  safe_file_operations:
+    description: Writes through a temp file beside the target, fsync and rename, so a reader never sees a partial file.
+    support: full
+  idempotent:
+    description: A second run with the same arguments reports no change.
+    support: full
+"""
+
+    KEY_OPTIONS = r"""
+options:
+  master_key:
+    description:
+      - The key ring to use, one or more Fernet keys separated by commas, spaces or newlines; the first encrypts.
+      - When neither O(master_key) nor O(master_key_file) is set, the key comes from the controller's environment
+        variable E(SECRETS_MASTER_KEY), then from the file named by E(SECRETS_MASTER_KEY_FILE).
+    type: str
+  master_key_file:
+    description:
+      - A file holding the key ring, on the controller.
+    type: path
+"""

@@ -1,0 +1,289 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, fernet.dotenv contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Private to the collection: not a public API, may change without notice.
+"""The encrypted file formats: values (default), whole, and bare Fernet tokens (read only).
+
+values::
+
+    $FERNET_DOTENV;1;values;kid=3f2a9c0d1e4b5a67
+    DB_HOST=gAAAAA...            one line per binding: the name in clear, the raw value as its own token
+    DEBUG                        a binding written without '=' (its value is None)
+    @layout=gAAAAA...            everything else of the source (comments, blank lines, quoting, export) as a token
+    @mac=<hex>                   HMAC-SHA256 over the lines above, keyed from the key that wrote the file
+
+whole::
+
+    $FERNET_DOTENV;1;whole;kid=3f2a9c0d1e4b5a67;sha256=<hex SHA-256 of the token>
+    gAAAAA...                    the whole .env as one token
+
+Names are percent-encoded where they hold anything but letters, digits, '_', '.' and '-', so every line of a
+values file is ASCII and nothing but a name is ever in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
+
+from ansible_collections.fernet.dotenv.plugins.module_utils import _fernet
+from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import EnvDocument, Entry
+from ansible_collections.fernet.dotenv.plugins.module_utils._errors import (
+    ChecksumMismatchError,
+    EnvParseError,
+    FernetDotenvError,
+    NotEncryptedError,
+    WrongKeyError,
+)
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing
+
+FORMATS = ("values", "whole")
+MAGIC = "$FERNET_DOTENV"
+FORMAT_VERSION = 1
+_HEADER = re.compile(
+    r"\$FERNET_DOTENV;(?P<version>[0-9]+);(?P<format>values|whole);kid=(?P<kid>[0-9a-f]{16})"
+    r"(?:;sha256=(?P<sha256>[0-9a-f]{64}))?"
+)
+_NAME_SAFE = "_.-"
+_LAYOUT = "@layout"
+_MAC = "@mac"
+_MAC_CONTEXT = b"fernet.dotenv values-format MAC v1"
+
+
+def _mac_key(key: Key) -> bytes:
+    return hmac.new(key.raw, _MAC_CONTEXT, hashlib.sha256).digest()
+
+
+def _mac(key: Key, lines: list[str]) -> str:
+    return hmac.new(_mac_key(key), "".join(f"{line}\n" for line in lines).encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _damaged(path: str, what: str) -> ChecksumMismatchError:
+    return ChecksumMismatchError(f"Cannot decrypt {path}: Checksum mismatch: {what}")
+
+
+def _wrong_key(path: str, kid: str | None, ring: KeyRing) -> WrongKeyError:
+    written_by = f"file kid {kid}" if kid else "file kid unknown: a bare Fernet token names no key"
+    return WrongKeyError(
+        f"Cannot decrypt {path}: Invalid encryption key or corrupted file "
+        f"({written_by}, ring holds {', '.join(ring.kids)})"
+    )
+
+
+@dataclass
+class DecryptedEnv:
+    """An encrypted file opened with a ring: its document, its format and the kid of the key that wrote it."""
+
+    document: EnvDocument
+    format: str
+    kid: str | None
+    # values format only: tokens by (name, raw value) and the layout token, so that re-encrypting with the same
+    # key keeps every unchanged line as it is
+    tokens: dict[tuple[str, str | None], str] = field(default_factory=dict, repr=False)
+    layout: tuple[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.document.text
+
+    def as_dict(self) -> dict[str, str | None]:
+        return self.document.as_dict()
+
+
+@dataclass(frozen=True)
+class EncryptedEnv:
+    """An encrypted file read without a key: enough to say what it is and which key wrote it."""
+
+    format: str
+    kid: str | None
+    path: str
+    lines: tuple[str, ...] = ()
+    sha256: str | None = None
+
+    @classmethod
+    def parse(cls, data: bytes, *, path: str = "<content>") -> EncryptedEnv:
+        stripped = data.strip()
+        if _fernet.looks_like_token(stripped):
+            return cls(format="bare", kid=None, path=path, lines=(stripped.decode("ascii"),))
+        try:
+            text = data.decode("ascii")
+        except UnicodeDecodeError:
+            text = None
+        lines = [line.rstrip("\r") for line in (text or "").split("\n") if line.strip()]
+        header = _HEADER.fullmatch(lines[0]) if lines else None
+        if header is None:
+            # A damaged header on an otherwise well-formed file is damage, not "not encrypted".
+            if text is None or not lines or not (_looks_like_header(lines[0]) or _looks_encrypted_body(lines[1:])):
+                if data.startswith(MAGIC.encode()) or (text is None and b"\n@mac=" in data):
+                    raise _damaged(path, "the file is not ASCII")
+                raise NotEncryptedError(
+                    f"Cannot decrypt {path}: not an encrypted .env file "
+                    f"(no {MAGIC} header and not a bare Fernet token)"
+                )
+            raise _damaged(path, "the header line is damaged")
+        if int(header["version"]) != FORMAT_VERSION:
+            raise _damaged(
+                path,
+                f"unsupported format version {header['version']} in the header "
+                "(damaged, or written by a newer fernet.dotenv)",
+            )
+        if (header["format"] == "whole") != (header["sha256"] is not None):
+            raise _damaged(path, "the header line is damaged")
+        return cls(
+            format=header["format"], kid=header["kid"], path=path, lines=tuple(lines), sha256=header["sha256"]
+        )
+
+    def _key_for(self, ring: KeyRing, probe: bytes) -> Key:
+        key = ring.find(self.kid) if self.kid else None
+        if key is not None:
+            return key
+        # kid not in the ring: a ring key that still authenticates a token means the header was damaged
+        if any(_fernet.verify_mac(candidate.raw, probe) for candidate in ring.keys):
+            raise _damaged(self.path, "the key id in the header is damaged")
+        raise _wrong_key(self.path, self.kid, ring)
+
+    def decrypt(self, ring: KeyRing) -> DecryptedEnv:
+        if self.format == "bare":
+            return self._decrypt_bare(ring)
+        if self.format == "whole":
+            return self._decrypt_whole(ring)
+        return self._decrypt_values(ring)
+
+    def _document(self, plaintext: bytes) -> EnvDocument:
+        try:
+            return EnvDocument.from_bytes(plaintext, path=self.path)
+        except EnvParseError as exc:
+            raise EnvParseError(f"{exc} (in the decrypted content)") from None
+
+    def _decrypt_bare(self, ring: KeyRing) -> DecryptedEnv:
+        token = self.lines[0].encode("ascii")
+        for key in ring.keys:
+            if _fernet.verify_mac(key.raw, token):
+                plaintext = _open(key, token, self.path)
+                return DecryptedEnv(document=self._document(plaintext), format="bare", kid=key.kid)
+        raise _wrong_key(self.path, None, ring)
+
+    def _decrypt_whole(self, ring: KeyRing) -> DecryptedEnv:
+        if len(self.lines) != 2:
+            raise _damaged(self.path, "a whole-format file holds a header and one token")
+        token = self.lines[1].encode("ascii")
+        if not hmac.compare_digest(hashlib.sha256(token).hexdigest(), self.sha256 or ""):
+            raise _damaged(self.path, "the token does not match the checksum in the header")
+        key = self._key_for(ring, token)
+        plaintext = _open(key, token, self.path)
+        return DecryptedEnv(document=self._document(plaintext), format="whole", kid=key.kid)
+
+    def _decrypt_values(self, ring: KeyRing) -> DecryptedEnv:
+        body = self.lines[1:]
+        if len(body) < 2 or not body[-1].startswith(f"{_MAC}=") or not body[-2].startswith(f"{_LAYOUT}="):
+            raise _damaged(self.path, f"the file does not end with the {_LAYOUT} and {_MAC} lines")
+        layout_token = body[-2][len(_LAYOUT) + 1:]
+        key = self._key_for(ring, layout_token.encode("ascii"))
+        expected = _mac(key, list(self.lines[:-1]))
+        if not hmac.compare_digest(expected, body[-1][len(_MAC) + 1:]):
+            raise _damaged(self.path, "a line was changed, added, removed or reordered")
+        pairs: list[tuple[str, str | None]] = []
+        for line in body[:-2]:
+            name, sep, token = line.partition("=")
+            if not name or name.startswith("@") or (sep and not token):
+                raise _damaged(self.path, "a variable line is malformed")
+            pairs.append((unquote(name, errors="strict"), token if sep else None))
+        try:
+            layout = json.loads(_open(key, layout_token.encode("ascii"), self.path).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise _damaged(self.path, "the layout does not decode") from None
+        entries: list[Entry] = []
+        tokens: dict[tuple[str, str | None], str] = {}
+        remaining = iter(pairs)
+        for item in layout:
+            if isinstance(item, str):
+                entries.append(Entry(lead=item))
+                continue
+            try:
+                name, token = next(remaining)
+            except StopIteration:
+                raise _damaged(self.path, "the layout names more variables than the file holds") from None
+            raw = None if token is None else _open(key, token.encode("ascii"), self.path).decode("utf-8")
+            if token is not None:
+                tokens[(name, raw)] = token
+            entries.append(Entry(lead=item[0], name=name, raw_value=raw, tail=item[1]))
+        if next(remaining, None) is not None:
+            raise _damaged(self.path, "the file holds more variables than the layout names")
+        return DecryptedEnv(
+            document=EnvDocument(entries), format="values", kid=key.kid, tokens=tokens,
+            layout=(json.dumps(layout), layout_token),
+        )
+
+
+def _looks_like_header(line: str) -> bool:
+    # one flipped byte cannot break both marks
+    return line.startswith(MAGIC[:8]) or ";kid=" in line
+
+
+def _looks_encrypted_body(lines: list[str]) -> bool:
+    return bool(lines) and (
+        lines[-1].startswith(f"{_MAC}=") or _fernet.looks_like_token(lines[0].encode("ascii", "replace"))
+    )
+
+
+def _open(key: Key, token: bytes, path: str) -> bytes:
+    try:
+        return _fernet.decrypt(key.raw, token)
+    except _fernet.InvalidToken as exc:
+        raise _damaged(path, f"a token does not verify ({exc})") from None
+
+
+def _seal(key: Key, plaintext: bytes) -> str:
+    return _fernet.encrypt(key.raw, plaintext).decode("ascii")
+
+
+def encrypt(
+    document: EnvDocument,
+    ring: KeyRing,
+    *,
+    format: str = "values",
+    previous: DecryptedEnv | None = None,
+) -> bytes:
+    """Encrypt a document with the ring's primary key. With previous (the file being replaced, opened with the
+    same ring), the values format keeps the token of every line whose name and raw value did not change."""
+    key = ring.primary
+    if format == "whole":
+        token = _seal(key, document.to_bytes())
+        digest = hashlib.sha256(token.encode("ascii")).hexdigest()
+        return f"{MAGIC};{FORMAT_VERSION};whole;kid={key.kid};sha256={digest}\n{token}\n".encode("ascii")
+    if format != "values":
+        raise FernetDotenvError(f"Unknown format {format!r}: use one of {', '.join(FORMATS)}")
+    reuse = previous is not None and previous.format == "values" and previous.kid == key.kid
+    old_tokens = previous.tokens if reuse and previous else {}
+    lines = [f"{MAGIC};{FORMAT_VERSION};values;kid={key.kid}"]
+    layout: list[object] = []
+    for entry in document.entries:
+        if entry.name is None:
+            layout.append(entry.text)
+            continue
+        layout.append([entry.lead, entry.tail])
+        name = quote(entry.name, safe=_NAME_SAFE)
+        if entry.raw_value is None:
+            lines.append(name)
+            continue
+        token = old_tokens.get((entry.name, entry.raw_value)) or _seal(key, entry.raw_value.encode("utf-8"))
+        lines.append(f"{name}={token}")
+    layout_json = json.dumps(layout)
+    if reuse and previous and previous.layout and previous.layout[0] == layout_json:
+        layout_token = previous.layout[1]
+    else:
+        layout_token = _seal(key, layout_json.encode("utf-8"))
+    lines.append(f"{_LAYOUT}={layout_token}")
+    lines.append(f"{_MAC}={_mac(key, lines)}")
+    return "".join(f"{line}\n" for line in lines).encode("ascii")
+
+
+def decrypt(data: bytes, ring: KeyRing, *, path: str = "<content>") -> DecryptedEnv:
+    """Open an encrypted file of any format with a ring."""
+    return EncryptedEnv.parse(data, path=path).decrypt(ring)

@@ -1,0 +1,146 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, fernet.dotenv contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: generate_key
+short_description: Create a Fernet master key file
+version_added: 0.1.0
+description:
+  - Creates a file holding a new Fernet key (URL-safe base64 of 32 random bytes), mode V(0600) unless O(mode) says
+    otherwise, when the file does not exist yet.
+  - An existing key file is left alone unless O(force=true). The key is never returned or logged; the module
+    returns its fingerprint (V(sha256:) followed by the hex SHA-256 of the raw key bytes) and its short id.
+  - Fernet is AES-128-CBC with HMAC-SHA256 (encrypt-then-MAC) under a 256-bit key (128-bit signing key and
+    128-bit encryption key).
+author:
+  - fernet.dotenv maintainers (!UNKNOWN)
+extends_documentation_fragment:
+  - ansible.builtin.files
+  - fernet.dotenv.attributes
+options:
+  path:
+    description:
+      - The key file to create.
+    type: path
+    required: true
+  force:
+    description:
+      - Replace an existing key file with a new key.
+      - Files encrypted with the old key can no longer be decrypted with the new file alone; prefer
+        M(fernet.dotenv.rotate_key), which re-encrypts them and keeps the old key until they are done.
+    type: bool
+    default: false
+  backup:
+    description:
+      - With O(force=true), keep a timestamped copy of the replaced key file beside it.
+    type: bool
+    default: false
+  mode:
+    description:
+      - File permissions of the key file. Defaults to V(0600).
+    type: raw
+    default: '0600'
+"""
+
+EXAMPLES = r"""
+- name: Create the master key on the controller once
+  fernet.dotenv.generate_key:
+    path: "{{ playbook_dir }}/.secrets/master.key"
+  delegate_to: localhost
+  run_once: true
+  register: master_key
+
+- name: Show which key is in use (the fingerprint, never the key)
+  ansible.builtin.debug:
+    msg: "Master key {{ master_key.fingerprint }}"
+"""
+
+RETURN = r"""
+path:
+  description: The key file.
+  returned: always
+  type: str
+  sample: /srv/app/.secrets/master.key
+fingerprint:
+  description: Fingerprint of the primary key in the file.
+  returned: success
+  type: str
+  sample: sha256:3f2a9c0d1e4b5a6791aa02c3d4e5f6071829304a5b6c7d8e9f0a1b2c3d4e5f60
+kid:
+  description: Short key id, the first 16 hex digits of the fingerprint.
+  returned: success
+  type: str
+  sample: 3f2a9c0d1e4b5a67
+backup_file:
+  description: The copy of the replaced key file, when O(backup=true) and a key was replaced.
+  returned: changed and backup made
+  type: str
+  sample: /srv/app/.secrets/master.key.2473.2026-11-28@14:03:11~
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
+from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import write_temp_beside
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            force=dict(type="bool", default=False),
+            backup=dict(type="bool", default=False),
+            mode=dict(type="raw", default="0600"),
+        ),
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    path = module.params["path"]
+    result = dict(changed=False, path=path)
+    try:
+        if os.path.isdir(path):
+            raise FernetDotenvError(f"Cannot create the key file {path}: it is a directory")
+        existing = None
+        if os.path.exists(path):
+            try:
+                existing = KeyRing.from_file(path)
+            except FernetDotenvError:
+                if not module.params["force"]:
+                    raise FernetDotenvError(
+                        f"Cannot use the key file {path}: it exists but holds no valid Fernet key ring "
+                        "(set force=true to replace it)"
+                    ) from None
+        if existing is not None and not module.params["force"]:
+            key = existing.primary
+        else:
+            key = Key.generate()
+            result["changed"] = True
+            result["diff"] = dict(
+                before=dict(path=path, fingerprint=existing.primary.fingerprint if existing else None),
+                after=dict(path=path, fingerprint=key.fingerprint),
+            )
+            if not module.check_mode:
+                if existing is not None or os.path.exists(path):
+                    if module.params["backup"]:
+                        result["backup_file"] = module.backup_local(path)
+                temp = write_temp_beside(path, (key.to_text() + "\n").encode("ascii"), mode=0o600)
+                module.atomic_move(temp, path)
+        result.update(fingerprint=key.fingerprint, kid=key.kid)
+    except FernetDotenvError as exc:
+        module.fail_json(msg=str(exc), **result)
+    if not module.check_mode or not result["changed"]:
+        file_args = module.load_file_common_arguments(module.params)
+        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

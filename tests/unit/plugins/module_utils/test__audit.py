@@ -1,0 +1,113 @@
+# Copyright (c) 2026, fernet.dotenv contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+
+import pytest
+
+from ansible_collections.fernet.dotenv.plugins.module_utils._audit import AuditTrail, FileLock
+from ansible_collections.fernet.dotenv.plugins.module_utils._errors import AuditError, LockTimeoutError
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key
+
+WRITERS = 6
+PER_WRITER = 40
+
+
+def _writer(path: str, writer: int) -> None:
+    trail = AuditTrail(path)
+    for n in range(PER_WRITER):
+        trail.append({"event": "encrypt", "status": "completed", "writer": writer, "n": n})
+
+
+def test_concurrent_writers_lose_no_line_and_keep_the_chain(tmp_path) -> None:
+    path = str(tmp_path / "audit.jsonl")
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_writer, args=(path, w)) for w in range(WRITERS)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    check = AuditTrail(path).check()
+    assert check.intact, check.problem
+    seen = {(r["writer"], r["n"]) for r in check.records}
+    assert len(check.records) == WRITERS * PER_WRITER == len(seen)
+
+
+def filled(tmp_path, count: int = 5) -> tuple[str, list[bytes]]:
+    path = str(tmp_path / "audit.jsonl")
+    trail = AuditTrail(path)
+    for n in range(count):
+        trail.append({"event": "rotation", "status": "completed", "n": n, "old_key_fingerprint": "sha256:" + "0" * 64})
+    with open(path, "rb") as handle:
+        return path, handle.read().splitlines(keepends=True)
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_editing_any_earlier_line_is_detected(tmp_path, index: int) -> None:
+    path, lines = filled(tmp_path)
+    lines[index] = lines[index].replace(b'"completed"', b'"failed"')
+    with open(path, "wb") as handle:
+        handle.write(b"".join(lines))
+    check = AuditTrail(path).check()
+    assert not check.intact and f"line {index + 2}" in check.problem
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_deleting_any_earlier_line_is_detected(tmp_path, index: int) -> None:
+    path, lines = filled(tmp_path)
+    del lines[index]
+    with open(path, "wb") as handle:
+        handle.write(b"".join(lines))
+    assert not AuditTrail(path).check().intact
+
+
+def test_first_record_and_fields(tmp_path) -> None:
+    path = str(tmp_path / "audit.jsonl")
+    record = AuditTrail(path).append({"event": "key_generated", "status": "completed"})
+    assert record["prev"] is None and len(record["id"]) == 32 and record["time"].endswith("Z")
+    assert AuditTrail(path).check().records == [record]
+    assert AuditTrail(str(tmp_path / "none.jsonl")).check().intact
+
+
+def test_a_key_never_enters_the_trail(tmp_path) -> None:
+    key = Key.generate().to_text()
+    with pytest.raises(AuditError, match="shaped like a Fernet key"):
+        AuditTrail(str(tmp_path / "a.jsonl")).append({"event": "oops", "reason": f"pasted {key}"})
+    assert not (tmp_path / "a.jsonl").read_bytes()
+
+
+def test_torn_last_line_is_reported_and_appends_continue(tmp_path) -> None:
+    path, lines = filled(tmp_path, 2)
+    with open(path, "ab") as handle:
+        handle.write(b'{"event":"rot')
+    AuditTrail(path).append({"event": "after"})
+    check = AuditTrail(path).check()
+    assert not check.intact and "line 3 is not a JSON object" in check.problem
+    assert check.records[-1]["event"] == "after"
+
+
+def test_lock_waits_then_fails_naming_the_lock(tmp_path) -> None:
+    lock_path = str(tmp_path / "audit.jsonl.lock")
+    with FileLock(lock_path, timeout=1):
+        with pytest.raises(LockTimeoutError, match=r"audit\.jsonl\.lock \(held by pid \d+"):
+            with FileLock(lock_path, timeout=0.3):
+                pass
+    released = threading.Event()
+
+    def hold() -> None:
+        with FileLock(lock_path, timeout=1):
+            released.wait(0.5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.1)
+    started = time.monotonic()
+    with FileLock(lock_path, timeout=5):
+        waited = time.monotonic() - started
+    holder.join()
+    assert waited > 0.2
