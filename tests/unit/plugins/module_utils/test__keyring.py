@@ -55,7 +55,7 @@ def test_malformed_keys_are_named_never_shown(text: str) -> None:
 
 
 def test_resolution_order(tmp_path) -> None:
-    keys = [Key.generate() for _ in range(4)]
+    keys = [Key.generate() for index in range(4)]
     key_file = tmp_path / "ring"
     key_file.write_text(keys[1].to_text() + "\n")
     env_file = tmp_path / "env-ring"
