@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # make demo   build and install the collection locally, then run the demo playbook on localhost
-# make test   unit tests, ansible-test sanity, ansible-lint, changelog lint
+# make test   unit tests, ansible-test sanity, ansible-lint, changelog lint, integration targets, SSH and leak tests
 # Both create what they need: .venv/ (Python 3.11, ansible-core 2.19) and collections/ (the installed collection).
 
 PYTHON      ?= python3
@@ -18,7 +18,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
 
-.PHONY: demo test units sanity lint changelog-lint install venv clean
+.PHONY: demo test units sanity integration e2e lint changelog-lint install venv clean
 
 venv: $(VENV)/.installed
 
@@ -33,21 +33,30 @@ install: venv
 	rm -rf build $(INSTALLED)
 	$(BIN)/ansible-galaxy collection build --force --output-path build . >/dev/null
 	$(BIN)/ansible-galaxy collection install --force -p $(COLLECTIONS) build/fernet-dotenv-*.tar.gz >/dev/null
+	# ansible-test lists files through git; the installed copy gets a repository of its own with the debris
+	# that ansible-test and pytest write excluded.
+	cd $(INSTALLED) && git init -q . && printf '%s\n' tests/output/ .pytest_cache/ .hypothesis/ >.git/info/exclude
 
 demo: install
 	cd demo && $(BIN)/ansible-playbook -i inventory.ini demo.yml
 
-test: units sanity lint changelog-lint
+test: units sanity lint changelog-lint integration e2e
 
 units: install
 	cd $(INSTALLED) && PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
 
 sanity: install
 	scripts/offline-get-pip $(BIN)/python $(GET_PIP)
-	# ansible-test lists files through git; the installed copy gets a repository of its own with the debris
-	# that ansible-test itself writes excluded.
-	cd $(INSTALLED) && git init -q . && printf '%s\n' tests/output/ .pytest_cache/ .hypothesis/ >.git/info/exclude
 	cd $(INSTALLED) && $(BIN)/ansible-test sanity --venv --python $(SANITY_PY) --color no
+
+# one target per module under tests/integration/targets, run by ansible-test on this controller
+integration: install
+	cd $(INSTALLED) && $(BIN)/ansible-test integration --local --color no
+
+# real ansible-playbook runs: an sshd on 127.0.0.1 started and stopped by the tests, and the leak test
+e2e: install
+	scripts/ensure-sshd
+	cd $(INSTALLED) && PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e
 
 lint: install
 	$(BIN)/ansible-lint --offline

@@ -24,17 +24,3 @@ attributes:
     description: A second run with the same arguments reports no change.
     support: full
 """
-
-    KEY_OPTIONS = r"""
-options:
-  master_key:
-    description:
-      - The key ring to use, one or more Fernet keys separated by commas, spaces or newlines; the first encrypts.
-      - When neither O(master_key) nor O(master_key_file) is set, the key comes from the controller's environment
-        variable E(SECRETS_MASTER_KEY), then from the file named by E(SECRETS_MASTER_KEY_FILE).
-    type: str
-  master_key_file:
-    description:
-      - A file holding the key ring, on the controller.
-    type: path
-"""

@@ -51,6 +51,8 @@ def read_bytes(path: str, *, what: str = "file") -> bytes:
 def write_temp_beside(path: str, data: bytes, *, mode: int | None = None) -> str:
     """Write data to a new fsynced temp file in path's directory and return its name (the caller renames it)."""
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FernetDotenvError(f"Cannot write {path}: the directory {directory} does not exist")
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     except OSError as exc:

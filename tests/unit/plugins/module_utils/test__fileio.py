@@ -40,7 +40,7 @@ def test_temp_files_live_beside_the_target(tmp_path) -> None:
 
 
 def test_unwritable_directory_is_one_sentence(tmp_path) -> None:
-    with pytest.raises(FernetDotenvError, match=r"^Cannot write .*missing/x: No such file or directory"):
+    with pytest.raises(FernetDotenvError, match=r"^Cannot write .*missing/x: the directory .*missing does not exist"):
         atomic_write(str(tmp_path / "missing" / "x"), b"")
 
 

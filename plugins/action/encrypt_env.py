@@ -1,0 +1,13 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, fernet.dotenv contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Action for fernet.dotenv.encrypt_env: the key ring comes from the controller, the module works on the target."""
+
+from __future__ import annotations
+
+from ansible_collections.fernet.dotenv.plugins.plugin_utils._action import KeyedAction
+
+
+class ActionModule(KeyedAction):
+    pass
