@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # make demo   build and install the collection locally, then run the demo playbook on localhost
+# make bench  benchmarks (rotation)
 # make test   unit tests, ansible-test sanity, ansible-lint, changelog lint, integration targets, SSH and leak tests
 # Both create what they need: .venv/ (Python 3.11, ansible-core 2.19) and collections/ (the installed collection).
 
@@ -18,7 +19,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
 
-.PHONY: demo test units sanity integration e2e lint changelog-lint install venv clean
+.PHONY: demo test units sanity integration e2e lint changelog-lint install venv clean bench
 
 venv: $(VENV)/.installed
 
@@ -63,6 +64,10 @@ lint: install
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
+
+# benchmarks: figures, never pass/fail
+bench: install
+	PYTHONPATH=$(COLLECTIONS) $(BIN)/python benchmarks/bench_rotation.py
 
 clean:
 	rm -rf build collections .venv tests/output .pytest_cache .hypothesis

@@ -16,10 +16,12 @@ from __future__ import annotations
 import datetime
 import errno
 import fcntl
+import getpass
 import hashlib
 import json
 import os
 import re
+import socket
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -28,6 +30,15 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._errors import Audit
 
 # Shaped like a Fernet key (URL-safe base64 of 32 bytes): never allowed into the trail.
 _KEY_SHAPE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}=")
+
+
+def local_actor() -> dict:
+    """The user and host this process runs as, for the actor field of a record."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    return {"user": user, "host": socket.gethostname()}
 
 
 def utc_now() -> datetime.datetime:

@@ -48,13 +48,14 @@ def read_bytes(path: str, *, what: str = "file") -> bytes:
         raise FernetDotenvError(f"Cannot read {path}: {exc.strerror}") from None
 
 
-def write_temp_beside(path: str, data: bytes, *, mode: int | None = None) -> str:
-    """Write data to a new fsynced temp file in path's directory and return its name (the caller renames it)."""
+def write_temp_beside(path: str, data: bytes, *, mode: int | None = None, tag: str = "") -> str:
+    """Write data to a new fsynced temp file in path's directory and return its name (the caller renames it).
+    tag marks temps of one kind (".name.<tag>XXXX.tmp") so that their owner can find leftovers after a crash."""
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FernetDotenvError(f"Cannot write {path}: the directory {directory} does not exist")
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+        fd, temp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{tag}", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise FernetDotenvError(f"Cannot write {path}: {exc.strerror} in {directory}") from None
     try:

@@ -139,6 +139,12 @@ class EncryptedEnv:
             format=header["format"], kid=header["kid"], path=path, lines=tuple(lines), sha256=header["sha256"]
         )
 
+    def written_by(self, key: Key) -> bool:
+        """Whether key wrote this file (for a bare token, whether key authenticates it)."""
+        if self.format == "bare":
+            return _fernet.verify_mac(key.raw, self.lines[0].encode("ascii"))
+        return self.kid == key.kid
+
     def _key_for(self, ring: KeyRing, probe: bytes) -> Key:
         key = ring.find(self.kid) if self.kid else None
         if key is not None:
@@ -253,6 +259,9 @@ def encrypt(
     """Encrypt a document with the ring's primary key. With previous (the file being replaced, opened with the
     same ring), the values format keeps the token of every line whose name and raw value did not change."""
     key = ring.primary
+    if format == "bare":
+        # only rotation writes this: a bare token file stays a bare token, for the other tools that read it
+        return _seal(key, document.to_bytes()).encode("ascii") + b"\n"
     if format == "whole":
         token = _seal(key, document.to_bytes())
         digest = hashlib.sha256(token.encode("ascii")).hexdigest()

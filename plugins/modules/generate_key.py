@@ -40,6 +40,11 @@ options:
       - With O(force=true), keep a timestamped copy of the replaced key file beside it.
     type: bool
     default: false
+  audit_file:
+    description:
+      - An audit trail (JSON Lines, see M(fernet.dotenv.rotation_info)) to record a C(key_generated) event in when a
+        key is created. The rotation schedule counts from this event until the first rotation.
+    type: path
   mode:
     description:
       - File permissions of the key file. Defaults to V(0600).
@@ -87,6 +92,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.fernet.dotenv.plugins.module_utils._audit import AuditTrail, local_actor
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
 from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import write_temp_beside
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing
@@ -99,6 +105,7 @@ def main() -> None:
             force=dict(type="bool", default=False),
             backup=dict(type="bool", default=False),
             mode=dict(type="raw", default="0600"),
+            audit_file=dict(type="path"),
         ),
         add_file_common_args=True,
         supports_check_mode=True,
@@ -133,6 +140,12 @@ def main() -> None:
                         result["backup_file"] = module.backup_local(path)
                 temp = write_temp_beside(path, (key.to_text() + "\n").encode("ascii"), mode=0o600)
                 module.atomic_move(temp, path)
+                if module.params["audit_file"]:
+                    AuditTrail(module.params["audit_file"]).append(dict(
+                        event="key_generated", status="completed", new_key_fingerprint=key.fingerprint,
+                        old_key_fingerprint=existing.primary.fingerprint if existing else None,
+                        files=[dict(path=path)], actor=local_actor(),
+                    ))
         result.update(fingerprint=key.fingerprint, kid=key.kid)
     except FernetDotenvError as exc:
         module.fail_json(msg=str(exc), **result)

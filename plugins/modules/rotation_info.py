@@ -1,0 +1,161 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, fernet.dotenv contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: rotation_info
+short_description: Read the key rotation audit trail - when the next rotation is due, and anything unfinished
+version_added: 0.1.0
+description:
+  - Reads the JSON Lines audit trail written by M(fernet.dotenv.rotate_key) (and M(fernet.dotenv.generate_key)
+    with its O(fernet.dotenv.generate_key#module:audit_file) option), verifies its hash chain, and reports the last
+    completed rotation, when the next one is due, and whether a rotation was interrupted.
+  - The due date is the last completed rotation (or key generation) plus O(rotation_interval_days). With no such
+    record the rotation is due at once.
+author:
+  - fernet.dotenv maintainers (!UNKNOWN)
+attributes:
+  check_mode:
+    description: Can run in check mode; the module only reads.
+    support: full
+  diff_mode:
+    description: Nothing changes, so there is no diff.
+    support: none
+  idempotent:
+    description: Reading the trail changes nothing.
+    support: full
+options:
+  audit_file:
+    description:
+      - The audit trail. A missing file is an empty, intact trail.
+    type: path
+    required: true
+  rotation_interval_days:
+    description:
+      - Days between rotations. V(0) means a rotation is due at once.
+    type: int
+    default: 90
+  warn_days:
+    description:
+      - Report RV(due_soon=true) when the next rotation is due within this many days.
+    type: int
+    default: 0
+  history_size:
+    description:
+      - How many of the most recent records to return in RV(history).
+    type: int
+    default: 10
+seealso:
+  - module: fernet.dotenv.rotate_key
+"""
+
+EXAMPLES = r"""
+- name: Read the rotation status
+  fernet.dotenv.rotation_info:
+    audit_file: "{{ playbook_dir }}/env/.fernet-dotenv-audit.jsonl"
+    warn_days: 14
+  delegate_to: localhost
+  run_once: true
+  register: rotation
+
+- name: Fail a scheduled check when the key is overdue or the trail was tampered with
+  ansible.builtin.assert:
+    that:
+      - not rotation.overdue
+      - rotation.audit_intact
+      - not rotation.interrupted
+    fail_msg: "Key rotation overdue since {{ rotation.next_rotation_due }}"
+"""
+
+RETURN = r"""
+last_rotation:
+  description: The last completed rotation (or key generation) record, or null.
+  returned: always
+  type: dict
+  sample: {id: 0d9c6f2b4e1a4f0c9a3b7e5d2c1f8a6b, time: '2026-11-28T14:03:11Z', event: rotation, status: completed}
+next_rotation_due:
+  description: When the next rotation is due (UTC, RFC 3339), or null when there was none yet.
+  returned: always
+  type: str
+  sample: '2027-02-26T14:03:11Z'
+days_until_due:
+  description: Whole days until the next rotation is due; negative when overdue, null when never rotated.
+  returned: always
+  type: int
+  sample: 42
+overdue:
+  description: Whether a rotation is due now.
+  returned: always
+  type: bool
+due_soon:
+  description: Whether the rotation is due within O(warn_days) days (or overdue).
+  returned: always
+  type: bool
+interrupted:
+  description: Whether a rotation was started and never completed or failed (a crash or kill); see the recovery guide.
+  returned: always
+  type: bool
+audit_intact:
+  description: Whether the hash chain of the trail holds (no line edited or removed, except possibly the last).
+  returned: always
+  type: bool
+audit_problem:
+  description: What breaks the chain, when RV(audit_intact=false).
+  returned: when the trail is not intact
+  type: str
+history:
+  description: The most recent records, oldest first.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.fernet.dotenv.plugins.module_utils._audit import AuditTrail
+from ansible_collections.fernet.dotenv.plugins.module_utils._modules import run
+from ansible_collections.fernet.dotenv.plugins.module_utils._rotation import rotation_status
+
+
+def rotation_info(module: AnsibleModule, result: dict) -> None:
+    params = module.params
+    status = rotation_status(
+        AuditTrail(params["audit_file"]),
+        interval_days=params["rotation_interval_days"],
+        history=params["history_size"],
+    )
+    due_soon = status.overdue or (status.days_until_due is not None and status.days_until_due <= params["warn_days"])
+    result.update(
+        last_rotation=status.last_rotation,
+        next_rotation_due=status.next_rotation_due,
+        days_until_due=status.days_until_due,
+        overdue=status.overdue,
+        due_soon=due_soon,
+        interrupted=status.interrupted,
+        audit_intact=status.audit_intact,
+        history=status.history,
+    )
+    if status.problem:
+        result["audit_problem"] = status.problem
+    module.exit_json(**result)
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=dict(
+            audit_file=dict(type="path", required=True),
+            rotation_interval_days=dict(type="int", default=90),
+            warn_days=dict(type="int", default=0),
+            history_size=dict(type="int", default=10),
+        ),
+        supports_check_mode=True,
+    )
+    run(module, lambda res: rotation_info(module, res), dict(changed=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+# Copyright (c) 2026, fernet.dotenv contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Crash safety of rotate_key: SIGKILL a rotation of dozens of files at random instants, then check every file.
+
+The rotation runs in a separate process, exactly as the module runs it (Rotation.run), and is killed at a uniformly
+random instant between its start and 120% of an unkilled run's duration. After every kill: each file decrypts to
+its original plaintext with the old ring when no new_key_file was written yet, else with the ring in new_key_file
+alone; no file is missing or partial; a rotation that recorded "initiated" and no end is reported interrupted;
+and a follow-up rotation (the recovery guide's one command) completes and leaves no temp file behind.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from ansible_collections.fernet.dotenv.plugins.module_utils._audit import AuditTrail
+from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import EnvDocument
+from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
+from ansible_collections.fernet.dotenv.plugins.module_utils._formats import decrypt, encrypt
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing
+from ansible_collections.fernet.dotenv.plugins.module_utils._rotation import Rotation, rotation_status
+
+FILES = 36
+VARIABLES = 20
+TRIALS = int(os.environ.get("FERNET_DOTENV_CRASH_TRIALS", "60"))
+
+WORKER = r"""
+import json, sys
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KeyRing
+from ansible_collections.fernet.dotenv.plugins.module_utils._rotation import Rotation
+config = json.loads(sys.argv[1])
+ring = KeyRing.from_text(sys.stdin.readline())
+print("ready", flush=True)
+sys.stdin.readline()
+Rotation(paths=[config["dir"]], ring=ring, new_key_file=config["new_key_file"], audit_file=config["audit"],
+         reason="crash test").run()
+print("done", flush=True)
+"""
+
+
+def make_tree(directory: str, ring: KeyRing, rng: random.Random) -> dict[str, bytes]:
+    os.makedirs(directory)
+    texts = {}
+    for n in range(FILES):
+        lines = [f"# service {n}"] + [f"VAR_{v}='{rng.getrandbits(128):032x}'" for v in range(VARIABLES)]
+        text = ("\n".join(lines) + "\n").encode()
+        path = os.path.join(directory, f"svc{n:02d}.env.encrypted")
+        with open(path, "wb") as handle:
+            handle.write(encrypt(EnvDocument.from_bytes(text), ring, format="whole" if n % 4 == 0 else "values"))
+        texts[path] = text
+    return texts
+
+
+def start(workdir: str, ring: KeyRing) -> subprocess.Popen:
+    config = json.dumps({"dir": os.path.join(workdir, "env"), "new_key_file": os.path.join(workdir, "new.key"),
+                         "audit": os.path.join(workdir, "audit.jsonl")})
+    worker = subprocess.Popen([sys.executable, "-c", WORKER, config], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    worker.stdin.write(ring.to_text())
+    worker.stdin.flush()
+    assert worker.stdout.readline().strip() == "ready"
+    return worker
+
+
+def opens_all(texts: dict[str, bytes], ring: KeyRing) -> int:
+    """How many files do not decrypt to their original plaintext with ring (0 means none lost)."""
+    lost = 0
+    for path, text in texts.items():
+        try:
+            with open(path, "rb") as handle:
+                if decrypt(handle.read(), ring, path=path).document.to_bytes() != text:
+                    lost += 1
+        except (OSError, FernetDotenvError):
+            lost += 1
+    return lost
+
+
+def test_sigkill_at_random_instants_loses_nothing(tmp_path, capsys) -> None:
+    rng = random.Random(int.from_bytes(os.urandom(8), "big"))
+    old = KeyRing([Key.generate()])
+    calibration = tmp_path / "calibration"
+    make_tree(str(calibration / "env"), old, rng)
+    worker = start(str(calibration), old)
+    began = time.monotonic()
+    worker.stdin.write("go\n")
+    worker.stdin.flush()
+    assert worker.stdout.readline().strip() == "done"
+    full = time.monotonic() - began
+    worker.wait(30)
+
+    counts = {"trials": 0, "files_lost": 0, "before_start": 0, "interrupted": 0, "completed": 0}
+    for trial in range(TRIALS):
+        workdir = tmp_path / f"trial{trial}"
+        texts = make_tree(str(workdir / "env"), old, rng)
+        worker = start(str(workdir), old)
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+        time.sleep(rng.uniform(0, full * 1.2))
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+        counts["trials"] += 1
+
+        key_file = workdir / "new.key"
+        ring = KeyRing.from_file(str(key_file)) if key_file.exists() else old
+        lost = opens_all(texts, ring)
+        counts["files_lost"] += lost
+        assert lost == 0, f"trial {trial}: {lost} files do not open with {'new_key_file' if key_file.exists() else 'the old ring'}"
+
+        trail = AuditTrail(str(workdir / "audit.jsonl"))
+        statuses = [r["status"] for r in trail.check().records]
+        status = rotation_status(trail)
+        if not statuses:
+            counts["before_start"] += 1
+        elif statuses[-1] == "initiated":
+            counts["interrupted"] += 1
+            assert status.interrupted, f"trial {trial}: an unfinished rotation is not reported"
+        else:
+            assert statuses[-1] == "completed"
+            counts["completed"] += 1
+            assert not status.interrupted
+
+        # recovery: rotate again with whatever ring is current; it finishes and cleans up
+        Rotation(paths=[str(workdir / "env")], ring=ring, new_key_file=str(key_file),
+                 audit_file=str(workdir / "audit.jsonl"), reason="recovery").run()
+        assert opens_all(texts, KeyRing.from_file(str(key_file))) == 0
+        assert not glob.glob(str(workdir / "env" / ".*.tmp"))
+        assert not rotation_status(trail).interrupted
+
+    with capsys.disabled():
+        print(f"\ncrash test: {FILES} files x {VARIABLES} variables, unkilled rotation {full * 1000:.0f} ms; "
+              + ", ".join(f"{name} {value}" for name, value in counts.items()))
+    assert counts["files_lost"] == 0
+    # the kills really landed mid-rotation, not only before or after it
+    assert counts["interrupted"] >= TRIALS // 4
