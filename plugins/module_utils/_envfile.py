@@ -53,7 +53,6 @@ class Entry:
     name: str | None = None
     raw_value: str | None = None
     tail: str = ""
-    line: int = 1
 
     @property
     def is_binding(self) -> bool:
@@ -94,46 +93,46 @@ def encode_value(value: str | None) -> str | None:
 
 
 class _Cursor:
-    __slots__ = ("text", "pos", "line", "path")
+    __slots__ = ("text", "pos", "path")
 
     def __init__(self, text: str, path: str) -> None:
         self.text = text
         self.pos = 0
-        self.line = 1
         self.path = path
 
     def take(self, pattern: re.Pattern[str]) -> str | None:
         match = pattern.match(self.text, self.pos)
         if match is None:
             return None
-        chunk = match.group(0)
         self.pos = match.end()
-        self.line += len(_NEWLINE.findall(chunk))
-        return chunk
+        return match.group(0)
 
     def peek(self) -> str:
         return self.text[self.pos:self.pos + 1]
 
-    def fail(self, line: int, reason: str) -> EnvParseError:
+    def fail(self, pos: int, reason: str) -> EnvParseError:
+        # line numbers are only needed for errors, so they are counted only then
+        line = 1 + len(_NEWLINE.findall(self.text, 0, pos))
         return EnvParseError(f"{self.path}:{line}: {reason}")
 
 
 def _parse_entry(cur: _Cursor) -> Entry:
     start = cur.pos
     cur.take(_BLANK)
-    line = cur.line
+    key_pos = cur.pos
     if cur.pos == len(cur.text):
-        return Entry(lead=cur.text[start:], line=line)
+        return Entry(lead=cur.text[start:])
     cur.take(_EXPORT)
     first = cur.peek()
     name: str | None = None
     if first != "#":
-        match = (_QUOTED_NAME if first == "'" else _BARE_NAME).match(cur.text, cur.pos)
+        pattern = _QUOTED_NAME if first == "'" else _BARE_NAME
+        match = pattern.match(cur.text, cur.pos)
         if match is None:
-            raise cur.fail(line, "expected a variable name (NAME=value, export NAME=value or a # comment)")
+            raise cur.fail(key_pos, "expected a variable name (NAME=value, export NAME=value or a # comment)")
         # a quoted name may span lines; python-dotenv sees its line breaks as LF, like those of values
-        name = _NEWLINE.sub("\n", match.group(1))
-        cur.take(_QUOTED_NAME if first == "'" else _BARE_NAME)
+        name = _NEWLINE.sub("\n", match.group(1)) if first == "'" else match.group(1)
+        cur.pos = match.end()
     cur.take(_SPACES)
     raw: str | None = None
     value_start = cur.pos
@@ -148,7 +147,7 @@ def _parse_entry(cur: _Cursor) -> Entry:
             raw = cur.take(_SINGLE_QUOTED if first == "'" else _DOUBLE_QUOTED)
             if raw is None:
                 kind = "single" if first == "'" else "double"
-                raise cur.fail(line, f"unterminated {kind}-quoted value of {name}")
+                raise cur.fail(key_pos, f"unterminated {kind}-quoted value of {name}")
         else:
             raw = cur.take(_REST_OF_LINE) or ""
     lead = cur.text[start:value_start]
@@ -156,8 +155,8 @@ def _parse_entry(cur: _Cursor) -> Entry:
     cur.take(_COMMENT)
     if cur.take(_LINE_END) is None:
         what = f"after the value of {name}" if raw is not None else f"after {name}" if name else "in the comment"
-        raise cur.fail(cur.line, f"unexpected text {what} (quote the value, or start comments with ' #')")
-    return Entry(lead=lead, name=name, raw_value=raw, tail=cur.text[tail_start:cur.pos], line=line)
+        raise cur.fail(cur.pos, f"unexpected text {what} (quote the value, or start comments with ' #')")
+    return Entry(lead=lead, name=name, raw_value=raw, tail=cur.text[tail_start:cur.pos])
 
 
 class EnvDocument:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 import re
@@ -27,7 +26,6 @@ import traceback
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
 
 try:
-    from cryptography.hazmat.primitives import padding
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 except ImportError:
     HAS_CRYPTOGRAPHY = False
@@ -56,6 +54,19 @@ def require_cryptography() -> None:
         )
 
 
+def _pad(data: bytes) -> bytes:
+    count = 16 - len(data) % 16
+    return data + bytes((count,)) * count
+
+
+def _unpad(padded: bytes) -> bytes:
+    # the HMAC was verified before decryption (encrypt-then-MAC), so this is no padding oracle
+    count = padded[-1] if padded else 0
+    if not 1 <= count <= 16 or padded[-count:] != bytes((count,)) * count:
+        raise InvalidToken("the token's padding is invalid")
+    return padded[:-count]
+
+
 def encrypt(key: bytes, data: bytes, *, iv: bytes | None = None, now: int | None = None) -> bytes:
     """Return the Fernet token of data under the 32-byte key; iv and now exist for the spec's test vectors."""
     require_cryptography()
@@ -63,13 +74,10 @@ def encrypt(key: bytes, data: bytes, *, iv: bytes | None = None, now: int | None
         iv = os.urandom(16)
     if now is None:
         now = int(time.time())
-    padder = padding.PKCS7(128).padder()
-    padded = padder.update(data) + padder.finalize()
     encryptor = Cipher(algorithms.AES(key[16:]), modes.CBC(iv)).encryptor()
-    ciphertext = encryptor.update(padded) + encryptor.finalize()
+    ciphertext = encryptor.update(_pad(data)) + encryptor.finalize()
     body = struct.pack(">BQ", VERSION, now) + iv + ciphertext
-    mac = hmac.new(key[:16], body, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(body + mac)
+    return base64.urlsafe_b64encode(body + hmac.digest(key[:16], body, "sha256"))
 
 
 def _decode(token: bytes) -> bytes:
@@ -97,31 +105,24 @@ def verify_mac(key: bytes, token: bytes) -> bool:
         raw = _decode(token)
     except InvalidToken:
         return False
-    expected = hmac.new(key[:16], raw[:-_MAC_BYTES], hashlib.sha256).digest()
-    return hmac.compare_digest(expected, raw[-_MAC_BYTES:])
+    return hmac.compare_digest(hmac.digest(key[:16], raw[:-_MAC_BYTES], "sha256"), raw[-_MAC_BYTES:])
 
 
 def decrypt(key: bytes, token: bytes, *, ttl: int | None = None, now: int | None = None) -> bytes:
     """Return the plaintext of a Fernet token, or raise InvalidToken saying what is wrong with it."""
     require_cryptography()
     raw = _decode(token)
-    timestamp = struct.unpack(">Q", raw[1:9])[0]
     if ttl is not None:
+        timestamp = struct.unpack(">Q", raw[1:9])[0]
         current = int(time.time()) if now is None else now
         if timestamp + ttl < current:
             raise InvalidToken("the token has expired")
         if current + MAX_CLOCK_SKEW < timestamp:
             raise InvalidToken("the token is dated in the future")
-    expected = hmac.new(key[:16], raw[:-_MAC_BYTES], hashlib.sha256).digest()
-    if not hmac.compare_digest(expected, raw[-_MAC_BYTES:]):
+    if not hmac.compare_digest(hmac.digest(key[:16], raw[:-_MAC_BYTES], "sha256"), raw[-_MAC_BYTES:]):
         raise InvalidToken("the token's HMAC does not verify")
     ciphertext = raw[_HEADER_BYTES:-_MAC_BYTES]
     if len(ciphertext) % 16:
         raise InvalidToken("the token's payload is not a whole number of AES blocks")
     decryptor = Cipher(algorithms.AES(key[16:]), modes.CBC(raw[9:25])).decryptor()
-    padded = decryptor.update(ciphertext) + decryptor.finalize()
-    unpadder = padding.PKCS7(128).unpadder()
-    try:
-        return unpadder.update(padded) + unpadder.finalize()
-    except ValueError:
-        raise InvalidToken("the token's padding is invalid") from None
+    return _unpad(decryptor.update(ciphertext) + decryptor.finalize())

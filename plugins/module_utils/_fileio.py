@@ -22,7 +22,8 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._errors import Ferne
 SECRET_MODE = 0o600
 
 
-def _fsync_dir(directory: str) -> None:
+def fsync_dir(directory: str) -> None:
+    """Make renames in directory durable (best effort: some file systems refuse)."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:
@@ -85,7 +86,7 @@ def replace_with(temp: str, path: str) -> None:
     except OSError as exc:
         discard(temp)
         raise FernetDotenvError(f"Cannot write {path}: {exc.strerror}") from None
-    _fsync_dir(os.path.dirname(os.path.abspath(path)))
+    fsync_dir(os.path.dirname(os.path.abspath(path)))
 
 
 def atomic_write(path: str, data: bytes, *, mode: int | None = None) -> None:

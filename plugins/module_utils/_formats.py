@@ -78,15 +78,27 @@ def _wrong_key(path: str, kid: str | None, ring: KeyRing) -> WrongKeyError:
 
 @dataclass
 class DecryptedEnv:
-    """An encrypted file opened with a ring: its document, its format and the kid of the key that wrote it."""
+    """An encrypted file opened with a ring: its plaintext, its format and the kid of the key that wrote it.
+    The plaintext is parsed into a document only when asked for (rotation never needs to)."""
 
-    document: EnvDocument
+    plaintext: bytes
     format: str
     kid: str | None
+    path: str = "<content>"
     # values format only: tokens by (name, raw value) and the layout token, so that re-encrypting with the same
     # key keeps every unchanged line as it is
     tokens: dict[tuple[str, str | None], str] = field(default_factory=dict, repr=False)
     layout: tuple[str, str] | None = field(default=None, repr=False)
+    parsed: EnvDocument | None = field(default=None, repr=False)
+
+    @property
+    def document(self) -> EnvDocument:
+        if self.parsed is None:
+            try:
+                self.parsed = EnvDocument.from_bytes(self.plaintext, path=self.path)
+            except EnvParseError as exc:
+                raise EnvParseError(f"{exc} (in the decrypted content)") from None
+        return self.parsed
 
     @property
     def text(self) -> str:
@@ -161,18 +173,11 @@ class EncryptedEnv:
             return self._decrypt_whole(ring)
         return self._decrypt_values(ring)
 
-    def _document(self, plaintext: bytes) -> EnvDocument:
-        try:
-            return EnvDocument.from_bytes(plaintext, path=self.path)
-        except EnvParseError as exc:
-            raise EnvParseError(f"{exc} (in the decrypted content)") from None
-
     def _decrypt_bare(self, ring: KeyRing) -> DecryptedEnv:
         token = self.lines[0].encode("ascii")
         for key in ring.keys:
             if _fernet.verify_mac(key.raw, token):
-                plaintext = _open(key, token, self.path)
-                return DecryptedEnv(document=self._document(plaintext), format="bare", kid=key.kid)
+                return DecryptedEnv(plaintext=_open(key, token, self.path), format="bare", kid=key.kid, path=self.path)
         raise _wrong_key(self.path, None, ring)
 
     def _decrypt_whole(self, ring: KeyRing) -> DecryptedEnv:
@@ -182,8 +187,7 @@ class EncryptedEnv:
         if not hmac.compare_digest(hashlib.sha256(token).hexdigest(), self.sha256 or ""):
             raise _damaged(self.path, "the token does not match the checksum in the header")
         key = self._key_for(ring, token)
-        plaintext = _open(key, token, self.path)
-        return DecryptedEnv(document=self._document(plaintext), format="whole", kid=key.kid)
+        return DecryptedEnv(plaintext=_open(key, token, self.path), format="whole", kid=key.kid, path=self.path)
 
     def _decrypt_values(self, ring: KeyRing) -> DecryptedEnv:
         body = self.lines[1:]
@@ -221,9 +225,10 @@ class EncryptedEnv:
             entries.append(Entry(lead=item[0], name=name, raw_value=raw, tail=item[1]))
         if next(remaining, None) is not None:
             raise _damaged(self.path, "the file holds more variables than the layout names")
+        document = EnvDocument(entries)
         return DecryptedEnv(
-            document=EnvDocument(entries), format="values", kid=key.kid, tokens=tokens,
-            layout=(json.dumps(layout), layout_token),
+            plaintext=document.to_bytes(), format="values", kid=key.kid, path=self.path, tokens=tokens,
+            layout=(json.dumps(layout), layout_token), parsed=document,
         )
 
 
@@ -249,6 +254,11 @@ def _seal(key: Key, plaintext: bytes) -> str:
     return _fernet.encrypt(key.raw, plaintext).decode("ascii")
 
 
+def _header_whole(key: Key, token: str) -> bytes:
+    digest = hashlib.sha256(token.encode("ascii")).hexdigest()
+    return f"{MAGIC};{FORMAT_VERSION};whole;kid={key.kid};sha256={digest}\n{token}\n".encode("ascii")
+
+
 def encrypt(
     document: EnvDocument,
     ring: KeyRing,
@@ -263,9 +273,7 @@ def encrypt(
         # only rotation writes this: a bare token file stays a bare token, for the other tools that read it
         return _seal(key, document.to_bytes()).encode("ascii") + b"\n"
     if format == "whole":
-        token = _seal(key, document.to_bytes())
-        digest = hashlib.sha256(token.encode("ascii")).hexdigest()
-        return f"{MAGIC};{FORMAT_VERSION};whole;kid={key.kid};sha256={digest}\n{token}\n".encode("ascii")
+        return _header_whole(key, _seal(key, document.to_bytes()))
     if format != "values":
         raise FernetDotenvError(f"Unknown format {format!r}: use one of {', '.join(FORMATS)}")
     reuse = previous is not None and previous.format == "values" and previous.kid == key.kid
@@ -291,6 +299,16 @@ def encrypt(
     lines.append(f"{_LAYOUT}={layout_token}")
     lines.append(f"{_MAC}={_mac(key, lines)}")
     return "".join(f"{line}\n" for line in lines).encode("ascii")
+
+
+def reencrypt(opened: DecryptedEnv, ring: KeyRing) -> bytes:
+    """The same file, in the same format, under the ring's primary key (the plaintext is not parsed again)."""
+    if opened.format == "values":
+        return encrypt(opened.document, ring, format="values")
+    token = _seal(ring.primary, opened.plaintext)
+    if opened.format == "bare":
+        return token.encode("ascii") + b"\n"
+    return _header_whole(ring.primary, token)
 
 
 def decrypt(data: bytes, ring: KeyRing, *, path: str = "<content>") -> DecryptedEnv:

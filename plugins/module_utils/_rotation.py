@@ -41,12 +41,12 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import (
     atomic_write,
     backup_path,
     discard,
+    fsync_dir,
     read_bytes,
-    replace_with,
     sha256_file,
     write_temp_beside,
 )
-from ansible_collections.fernet.dotenv.plugins.module_utils._formats import EncryptedEnv, decrypt, encrypt
+from ansible_collections.fernet.dotenv.plugins.module_utils._formats import EncryptedEnv, decrypt, reencrypt
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing
 
 AUDIT_NAME = ".fernet-dotenv-audit.jsonl"
@@ -243,14 +243,18 @@ class Rotation:
             if self.new_key_file:
                 atomic_write(self.new_key_file, self.ring.with_primary(new_key).to_text().encode("ascii"), mode=0o600)
             alone = KeyRing([new_key])
+            _remove_stale_temps([plan.path for plan in plans])
             for plan in plans:
-                self._prepare(plan, new_key, alone)
+                self._prepare(plan, alone)
             for plan in plans:
                 if self.backup:
                     plan.backup = self._backup(plan.path)
             for plan in plans:
-                replace_with(plan.temp, os.path.realpath(plan.path))
+                os.replace(plan.temp, os.path.realpath(plan.path))
                 replaced += 1
+            # one directory fsync per directory makes every rename durable before "completed" is recorded
+            for directory in sorted({os.path.dirname(os.path.realpath(plan.path)) for plan in plans}):
+                fsync_dir(directory)
         except (FernetDotenvError, OSError) as exc:
             for plan in plans[replaced:]:
                 if plan.temp:
@@ -273,16 +277,14 @@ class Rotation:
             atomic_write(self.new_key_file, KeyRing([new_key]).to_text().encode("ascii"), mode=0o600)
         result.update(files=files, backups=backups, next_rotation_due=due, duration_seconds=duration)
 
-    def _prepare(self, plan: _FilePlan, new_key: Key, alone: KeyRing) -> None:
+    def _prepare(self, plan: _FilePlan, alone: KeyRing) -> None:
         opened = decrypt(plan.data, self.ring, path=plan.path)
         real = os.path.realpath(plan.path)
-        _remove_stale_temps(real)
-        data = encrypt(opened.document, alone, format=opened.format)
         mode = stat.S_IMODE(os.stat(real).st_mode)
-        plan.temp = write_temp_beside(real, data, mode=mode, tag=TEMP_TAG)
+        plan.temp = write_temp_beside(real, reencrypt(opened, alone), mode=mode, tag=TEMP_TAG)
         _copy_owner(real, plan.temp)
         check = decrypt(read_bytes(plan.temp), alone, path=plan.temp)
-        if check.document.to_bytes() != opened.document.to_bytes():
+        if check.plaintext != opened.plaintext:
             raise FernetDotenvError(f"Verification of {plan.path} failed: the re-encrypted file differs")
 
     def _backup(self, path: str) -> str:
@@ -306,11 +308,19 @@ class _FilePlan:
     backup: str | None = None
 
 
-def _remove_stale_temps(real: str) -> None:
-    """Temps a killed rotation left beside this file (rotations are serialised by the lock, so none is live)."""
-    directory, name = os.path.split(real)
-    for leftover in glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(name)}.{TEMP_TAG}*.tmp")):
-        discard(leftover)
+def _remove_stale_temps(paths: list[str]) -> None:
+    """Temps a killed rotation left beside these files (rotations are serialised by the lock, so none is live).
+    One directory listing per directory: rotating thousands of files must not list a directory per file."""
+    by_directory: dict[str, set[str]] = {}
+    for path in paths:
+        directory, name = os.path.split(os.path.realpath(path))
+        by_directory.setdefault(directory, set()).add(name)
+    for directory, names in by_directory.items():
+        for entry in os.listdir(directory):
+            if entry.startswith(".") and entry.endswith(".tmp") and f".{TEMP_TAG}" in entry:
+                owner = entry[1:entry.rindex(f".{TEMP_TAG}")]
+                if owner in names:
+                    discard(os.path.join(directory, entry))
 
 
 def _copy_owner(source: str, target: str) -> None:
