@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # make demo   build and install the collection locally, then run the demo playbook on localhost
-# make bench  benchmarks (rotation)
+# make bench  benchmarks (template lookups, rotation)
 # make test   unit tests, ansible-test sanity, ansible-lint, changelog lint, integration targets, SSH and leak tests
 # Both create what they need: .venv/ (Python 3.11, ansible-core 2.19) and collections/ (the installed collection).
 
@@ -67,6 +67,7 @@ changelog-lint: venv
 
 # benchmarks: figures, never pass/fail
 bench: install
+	PYTHONPATH=$(COLLECTIONS) $(BIN)/python benchmarks/bench_lookup.py
 	PYTHONPATH=$(COLLECTIONS) $(BIN)/python benchmarks/bench_rotation.py
 
 clean:

@@ -9,7 +9,7 @@ import secrets
 import sys
 
 import yaml
-from conftest import PLAYBOOKS, controller_env, run_playbook
+from harness import PLAYBOOKS, controller_env, run_playbook
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key
 

@@ -9,7 +9,7 @@ import secrets
 import stat
 import sys
 
-from conftest import bare_python, controller_env, run_playbook
+from harness import bare_python, controller_env, run_playbook
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import EnvDocument
 from ansible_collections.fernet.dotenv.plugins.module_utils._formats import decrypt, encrypt
