@@ -38,8 +38,11 @@ install: venv
 	# that ansible-test and pytest write excluded.
 	cd $(INSTALLED) && git init -q . && printf '%s\n' tests/output/ .pytest_cache/ .hypothesis/ >.git/info/exclude
 
+# the demo works in demo-output/ and removes it afterwards, also when it fails
 demo: install
-	cd demo && $(BIN)/ansible-playbook -i inventory.ini demo.yml
+	rm -rf demo-output
+	cd demo && $(BIN)/ansible-playbook -i inventory.ini -e scratch_dir=$(CURDIR)/demo-output demo.yml; \
+	  status=$$?; rm -rf $(CURDIR)/demo-output; exit $$status
 
 test: units sanity lint changelog-lint integration e2e
 
