@@ -4,7 +4,8 @@
 #
 # make demo   build and install the collection locally, then run the demo playbook on localhost
 # make bench  benchmarks (template lookups, rotation)
-# make test   unit tests, ansible-test sanity, ansible-lint, changelog lint, integration targets, SSH and leak tests
+# make test   unit tests, ansible-test sanity, ansible-lint, changelog lint, integration targets, end-to-end tests
+#             (SSH target, leaks, crash safety, lookup cache, AWX through ansible-runner), Molecule scenarios
 # Both create what they need: .venv/ (Python 3.11, ansible-core 2.19) and collections/ (the installed collection).
 
 PYTHON      ?= python3
@@ -19,7 +20,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
 
-.PHONY: demo test units sanity integration e2e lint changelog-lint install venv clean bench
+.PHONY: demo test units sanity integration e2e molecule lint changelog-lint install venv clean bench system
 
 venv: $(VENV)/.installed
 
@@ -44,12 +45,16 @@ demo: install
 	cd demo && $(BIN)/ansible-playbook -i inventory.ini -e scratch_dir=$(CURDIR)/demo-output demo.yml; \
 	  status=$$?; rm -rf $(CURDIR)/demo-output; exit $$status
 
-test: units sanity lint changelog-lint integration e2e
+test: units sanity lint changelog-lint integration molecule e2e
+
+# sshd, ip and shellcheck from Debian's packages when missing
+system:
+	scripts/ensure-system-packages
 
 units: install
 	cd $(INSTALLED) && PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
 
-sanity: install
+sanity: install system
 	scripts/offline-get-pip $(BIN)/python $(GET_PIP)
 	cd $(INSTALLED) && $(BIN)/ansible-test sanity --venv --python $(SANITY_PY) --color no
 
@@ -58,9 +63,13 @@ integration: install
 	cd $(INSTALLED) && $(BIN)/ansible-test integration --local --color no
 
 # real ansible-playbook runs: an sshd on 127.0.0.1 started and stopped by the tests, and the leak test
-e2e: install
-	scripts/ensure-sshd
+e2e: install system
 	cd $(INSTALLED) && PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e
+
+# Molecule scenarios (extensions/molecule): local hosts, and three SSH hosts in network namespaces. Run from the
+# repository root, where galaxy.yml puts Molecule in collection mode; the collection comes from collections/.
+molecule: install system
+	$(BIN)/molecule test --all
 
 lint: install
 	$(BIN)/ansible-lint --offline

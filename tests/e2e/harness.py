@@ -60,7 +60,7 @@ class SshHost:
 def sshd_session(tmp_path_factory):
     """Start an sshd on 127.0.0.1 for the session, yield its SshHost, stop it by PID."""
     if not os.path.exists(SSHD):
-        pytest.fail("sshd is missing: run scripts/ensure-sshd (make test does)")
+        pytest.fail("sshd is missing: run scripts/ensure-system-packages (make test does)")
     workdir = tmp_path_factory.mktemp("sshd")
     for name in ("host_key", "client_key"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(workdir / name)], check=True)

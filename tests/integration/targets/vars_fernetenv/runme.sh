@@ -29,5 +29,5 @@ if ansible-playbook -i "$work/inventory/hosts.ini" -e "work=$work" check.yml > "
   echo "a run without a key should fail"; exit 1
 fi
 grep -q "SECRETS_MASTER_KEY not found" "$work/nokey.log" || { tail -20 "$work/nokey.log"; exit 1; }
-! grep -q Traceback "$work/nokey.log"
+if grep -q Traceback "$work/nokey.log"; then echo "a traceback reached the user"; exit 1; fi
 echo "vars_fernetenv: ok"
