@@ -19,8 +19,9 @@ GET_PIP     := 24.2 25.2
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
+export FERNET_DOTENV_BUILD_DIR := $(CURDIR)/build
 
-.PHONY: demo test units sanity integration e2e molecule lint changelog-lint install venv clean bench system
+.PHONY: demo test units sanity integration e2e molecule lint docs-lint changelog-lint install venv clean bench system matrix
 
 venv: $(VENV)/.installed
 
@@ -45,7 +46,7 @@ demo: install
 	cd demo && $(BIN)/ansible-playbook -i inventory.ini -e scratch_dir=$(CURDIR)/demo-output demo.yml; \
 	  status=$$?; rm -rf $(CURDIR)/demo-output; exit $$status
 
-test: units sanity lint changelog-lint integration molecule e2e
+test: units sanity matrix lint docs-lint changelog-lint integration molecule e2e
 
 # sshd, ip and shellcheck from Debian's packages when missing
 system:
@@ -82,5 +83,30 @@ bench: install
 	PYTHONPATH=$(COLLECTIONS) $(BIN)/python benchmarks/bench_lookup.py
 	PYTHONPATH=$(COLLECTIONS) $(BIN)/python benchmarks/bench_rotation.py
 
+# The ansible-core matrix for units and sanity: 2.18 on Python 3.11 and 2.21 on Python 3.12 (pyenv), besides
+# the main 2.19 on 3.11 above; everything else runs on 2.19.
+PY312       ?= $(shell pyenv root 2>/dev/null)/versions/3.12.1/bin/python
+MATRIX      := 2.18:$(PYTHON):3.11 2.21:$(PY312):3.12
+
+$(CURDIR)/.venv-%/.installed: tests/unit/requirements.txt
+	@spec=$$(printf '%s\n' $(MATRIX) | grep '^$*:'); python=$$(echo $$spec | cut -d: -f2); \
+	  test -x $(CURDIR)/.venv-$*/bin/python || $$python -m venv $(CURDIR)/.venv-$*; \
+	  $(CURDIR)/.venv-$*/bin/python -m pip install -q --upgrade pip; \
+	  next=$$(echo $* | awk -F. '{print $$1"."$$2+1}'); \
+	  $(CURDIR)/.venv-$*/bin/python -m pip install -q "ansible-core>=$*,<$$next" pytest -r tests/unit/requirements.txt
+	touch $@
+
+matrix: install system $(foreach m,$(MATRIX),$(CURDIR)/.venv-$(word 1,$(subst :, ,$(m)))/.installed)
+	scripts/offline-get-pip $(BIN)/python $(GET_PIP)
+	@set -e; for spec in $(MATRIX); do \
+	  core=$$(echo $$spec | cut -d: -f1); py=$$(echo $$spec | cut -d: -f3); venv=$(CURDIR)/.venv-$$core; \
+	  echo "== ansible-core $$core on Python $$py: units and sanity"; \
+	  (cd $(INSTALLED) && PATH=$$venv/bin:$$PATH PYTHONPATH=$(COLLECTIONS) $$venv/bin/python -m pytest -q -p no:cacheprovider tests/unit); \
+	  (cd $(INSTALLED) && PATH=$$venv/bin:$$PATH $$venv/bin/ansible-test sanity --venv --python $$py --color no); \
+	done
+
+docs-lint: install
+	cd $(INSTALLED) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+
 clean:
-	rm -rf build collections .venv tests/output .pytest_cache .hypothesis
+	rm -rf build collections .venv .venv-2.18 .venv-2.21 tests/output .pytest_cache .hypothesis demo-output
