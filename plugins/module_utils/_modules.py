@@ -75,8 +75,8 @@ def env_diff(path: str, before: dict | None, after: dict | None) -> dict:
     )
 
 
-def write_file(module, *, path: str, data: bytes, backup: bool) -> str | None:
-    """Write data to path safely and return the backup's name. A new file is renamed into place with mode 0600
+def write_file(module, *, path: str, data: bytes, backup: bool, result: dict) -> None:
+    """Write data to path safely, noting the backup in result. A new file is renamed into place with mode 0600
     (atomic_move would create it from the umask first); an existing one goes through atomic_move, which keeps its
     owner, mode and SELinux context until set_fs_attributes_if_different applies the task's."""
     backup_file = None
@@ -91,7 +91,8 @@ def write_file(module, *, path: str, data: bytes, backup: bool) -> str | None:
             replace_with(temp, path)
     finally:
         discard(temp)
-    return backup_file
+    if backup_file:
+        result["backup_file"] = backup_file
 
 
 def finish(module, result: dict, *, path: str) -> None:

@@ -157,9 +157,7 @@ def decrypt_env(module: AnsibleModule, result: dict) -> None:
         if module._diff:
             result["diff"] = env_diff(dest, before, document.as_dict())
         if not module.check_mode:
-            backup_file = write_file(module, path=dest, data=data, backup=params["backup"])
-            if backup_file:
-                result["backup_file"] = backup_file
+            write_file(module, path=dest, data=data, backup=params["backup"], result=result)
     result["variables"] = document.names
     finish(module, result, path=dest)
 

@@ -165,9 +165,7 @@ def encrypt_env(module: AnsibleModule, result: dict) -> None:
             result["diff"] = env_diff(dest, previous.as_dict() if previous else None, document.as_dict())
         if not module.check_mode:
             data = encrypt(document, ring, format=params["format"], previous=previous)
-            backup_file = write_file(module, path=dest, data=data, backup=params["backup"])
-            if backup_file:
-                result["backup_file"] = backup_file
+            write_file(module, path=dest, data=data, backup=params["backup"], result=result)
     result.update(variables=document.names, format=params["format"])
     finish(module, result, path=dest)
 

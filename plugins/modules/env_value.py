@@ -141,9 +141,7 @@ def env_value(module: AnsibleModule, result: dict) -> None:
             result["diff"] = env_diff(path, before, document.as_dict())
         if not module.check_mode:
             data = encrypt(document, ring, format=fmt, previous=previous)
-            backup_file = write_file(module, path=path, data=data, backup=params["backup"])
-            if backup_file:
-                result["backup_file"] = backup_file
+            write_file(module, path=path, data=data, backup=params["backup"], result=result)
     elif previous is not None:
         writer = ring.find(previous.kid)
         result["key_fingerprint"] = writer.fingerprint if writer else None
