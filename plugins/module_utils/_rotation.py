@@ -197,7 +197,13 @@ class Rotation:
                 result.update(skipped=True, duration_seconds=round(time.monotonic() - started, 3))
                 return result
             new_key = self.new_key or Key.generate()
-            plans = self._plan(files, new_key)
+            try:
+                plans = self._plan(files, new_key)
+            except FernetDotenvError as exc:
+                # a file that is not an encrypted .env at all: nothing was started, but the attempt is on record
+                trail.append(dict(event="rotation", status="failed", error=str(exc), reason=self.reason,
+                                  actor=self.actor, old_key_fingerprint=self.ring.primary.fingerprint))
+                raise FernetDotenvError(f"Rotation failed and was rolled back (no file was changed): {exc}") from None
             result.update(new_key_fingerprint=new_key.fingerprint, files=[dict(path=p.path) for p in plans])
             if plans:
                 result["changed"] = True

@@ -126,6 +126,19 @@ def test_one_undecryptable_file_changes_nothing_and_records_failed(setup) -> Non
     assert all(plaintext_of(path, ring) == text for path, text in files.items())
 
 
+def test_a_file_that_is_not_encrypted_is_refused_and_recorded(setup) -> None:
+    tmp_path, old, files = setup
+    plain = tmp_path / "env" / "plain.env.encrypted"
+    plain.write_text("A=1\n")
+    before = digest_all([*files, str(plain)])
+    with pytest.raises(FernetDotenvError, match=r"no file was changed.*plain.env.encrypted: not an encrypted"):
+        rotation(tmp_path, old).run()
+    assert digest_all([*files, str(plain)]) == before
+    records = AuditTrail(str(tmp_path / "audit.jsonl")).check().records
+    assert [r["status"] for r in records] == ["failed"] and "plain.env.encrypted" in records[0]["error"]
+    assert not (tmp_path / "new.key").exists()
+
+
 def test_only_if_due_skips_until_the_interval_passed(setup) -> None:
     tmp_path, old, files = setup
     first = rotation(tmp_path, old, only_if_due=True, now=T0).run()
