@@ -1,0 +1,72 @@
+# Copyright (c) 2026, fernet.dotenv contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Two rotate_key runs on the same files at once, through ansible-playbook: one rotates, the other waits for the
+lock and then refuses with a message that names it; no file is lost or rotated into a key nobody holds.
+
+To make "at once" exact rather than a matter of start-up timing, the test holds the rotation lock itself until
+both modules are running (and so both blocked on it), then lets go."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+from harness import PLAYBOOKS, VENV_BIN, controller_env
+
+from ansible_collections.fernet.dotenv.plugins.module_utils._audit import FileLock
+from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import EnvDocument
+from ansible_collections.fernet.dotenv.plugins.module_utils._formats import decrypt, encrypt
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing
+
+FILES = 200
+
+
+def modules_running(tmp_path) -> int:
+    """How many rotate_key module processes of this test are running (each then waits on the lock)."""
+    listing = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    return sum(1 for line in listing.splitlines()
+               if "AnsiballZ_rotate_key" in line and line.split()[0].endswith(("python", "python3")))
+
+
+def test_second_rotation_waits_then_names_the_lock(tmp_path) -> None:
+    key = Key.generate()
+    ring = KeyRing([key])
+    env_dir = tmp_path / "env"
+    env_dir.mkdir()
+    texts = {}
+    for n in range(FILES):
+        text = f"# {n}\n" + "".join(f"V{v}={n}-{v}-{'x' * 12}\n" for v in range(10))
+        path = env_dir / f"s{n:04d}.env.encrypted"
+        path.write_bytes(encrypt(EnvDocument.parse(text), ring))
+        texts[path] = text
+    key_file = tmp_path / "current.key"
+    key_file.write_text(key.to_text())
+    inventory = tmp_path / "inventory.ini"
+    inventory.write_text(f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    runs = []
+    with FileLock(str(tmp_path / "audit.jsonl.lock"), timeout=5):
+        for name in ("first", "second"):
+            extra = (f"env_dir={env_dir} key_file={key_file} new_key_file={tmp_path / name}.key "
+                     f"audit_file={tmp_path / 'audit.jsonl'}")
+            runs.append(subprocess.Popen(
+                [str(VENV_BIN / "ansible-playbook"), "-i", str(inventory), str(PLAYBOOKS / "rotate_now.yml"),
+                 "-e", extra], env=controller_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        deadline = time.monotonic() + 120
+        while modules_running(tmp_path) < 2:
+            assert time.monotonic() < deadline, "the two rotate_key modules did not start"
+            time.sleep(0.1)
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    codes = [run.returncode for run in runs]
+    assert sorted(codes) == [0, 2], outputs
+    winner = ("first", "second")[codes.index(0)]
+    loser_output = outputs[codes.index(2)]
+    assert "audit.jsonl.lock" in loser_output and "nothing was done" in loser_output
+    result = json.loads((tmp_path / f"{winner}.key.result.json").read_text())
+    new_ring = KeyRing.from_file(str(tmp_path / f"{winner}.key"))
+    assert result["changed"] and result["new_key_fingerprint"] == new_ring.primary.fingerprint
+    for path, text in texts.items():
+        assert decrypt(path.read_bytes(), new_ring, path=str(path)).text == text
+    statuses = [json.loads(line)["status"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert statuses == ["initiated", "completed"]
