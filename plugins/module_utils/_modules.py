@@ -64,7 +64,7 @@ def check_not_directory(path: str, what: str) -> None:
         raise FernetDotenvError(f"Cannot write {path}: it is a directory; {what} must name a file")
 
 
-def env_diff(path: str, before: dict | None, after: dict | None) -> dict:
+def env_diff(path: str, *, before: dict | None, after: dict | None) -> dict:
     # on a new file every line is new anyway; mark changes only against an existing one
     changed = [name for name, value in (after or {}).items() if before is not None and before.get(name, ()) != value]
     return dict(

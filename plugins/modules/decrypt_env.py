@@ -155,7 +155,7 @@ def decrypt_env(module: AnsibleModule, result: dict) -> None:
     result["changed"] = current != data
     if result["changed"]:
         if module._diff:
-            result["diff"] = env_diff(dest, before, document.as_dict())
+            result["diff"] = env_diff(dest, before=before, after=document.as_dict())
         if not module.check_mode:
             write_file(module, path=dest, data=data, backup=params["backup"], result=result)
     result["variables"] = document.names

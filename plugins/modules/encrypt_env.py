@@ -162,7 +162,7 @@ def encrypt_env(module: AnsibleModule, result: dict) -> None:
     else:
         result.update(key_fingerprint=ring.primary.fingerprint, changed=True)
         if module._diff:
-            result["diff"] = env_diff(dest, previous.as_dict() if previous else None, document.as_dict())
+            result["diff"] = env_diff(dest, before=previous.as_dict() if previous else None, after=document.as_dict())
         if not module.check_mode:
             data = encrypt(document, ring, format=params["format"], previous=previous)
             write_file(module, path=dest, data=data, backup=params["backup"], result=result)

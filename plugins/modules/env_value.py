@@ -138,7 +138,7 @@ def env_value(module: AnsibleModule, result: dict) -> None:
     if changed:
         result["key_fingerprint"] = ring.primary.fingerprint
         if module._diff:
-            result["diff"] = env_diff(path, before, document.as_dict())
+            result["diff"] = env_diff(path, before=before, after=document.as_dict())
         if not module.check_mode:
             data = encrypt(document, ring, format=fmt, previous=previous)
             write_file(module, path=path, data=data, backup=params["backup"], result=result)
