@@ -35,8 +35,7 @@ class ActionModule(KeyedAction):
                 "the role and playbook too); set remote_src=true if it is on the target"
             ) from None
         opened = decrypt(read_bytes(src, what="encrypted file"), ring, path=src)
-        writer = ring.find(opened.kid or "")
-        result.update(src=src, key_fingerprint=writer.fingerprint if writer else None)
+        result.update(src=src, key_fingerprint=opened.key_fingerprint)
         for name in ("src", "master_key", "master_key_file", "remote_src"):
             args.pop(name, None)
         args["content"] = opened.text

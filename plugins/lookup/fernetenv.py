@@ -128,7 +128,7 @@ class LookupModule(LookupBase):
             else:
                 self.set_options(var_options=variables, direct=kwargs)
                 name, ring = self.get_option("file"), ring_from_options(self)
-                if signature is not None and not ring.source.startswith("the master key file"):
+                if signature is not None and ring.path is None:
                     _RESOLVED[signature] = (name, ring)
             path = self.find_file_in_search_path(variables, "files", name, ignore_missing=True)
             if not path:

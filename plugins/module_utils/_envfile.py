@@ -18,7 +18,7 @@ after it (inline comment, line end): the values format encrypts each raw value o
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import EnvParseError, FernetDotenvError
 
@@ -47,12 +47,13 @@ _BOM = "\ufeff"
 
 @dataclass(frozen=True)
 class Entry:
-    """One parsed piece of a .env text: a binding (name set) or a comment/blank run (name None)."""
+    """One parsed piece of a .env text: a binding (name set) or a comment/blank run (name None).
+    repr() shows the name only: the rest may hold a value or a comment about one."""
 
-    lead: str
+    lead: str = field(repr=False)
     name: str | None = None
-    raw_value: str | None = None
-    tail: str = ""
+    raw_value: str | None = field(default=None, repr=False)
+    tail: str = field(default="", repr=False)
 
     @property
     def is_binding(self) -> bool:

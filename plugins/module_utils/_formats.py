@@ -78,12 +78,12 @@ def _wrong_key(path: str, kid: str | None, ring: KeyRing) -> WrongKeyError:
 
 @dataclass
 class DecryptedEnv:
-    """An encrypted file opened with a ring: its plaintext, its format and the kid of the key that wrote it.
-    The plaintext is parsed into a document only when asked for (rotation never needs to)."""
+    """An encrypted file opened with a ring: its plaintext, its format and the fingerprint of the key that wrote it.
+    The plaintext is parsed into a document only when asked for (rotation never needs to). repr() never shows it."""
 
-    plaintext: bytes
+    plaintext: bytes = field(repr=False)
     format: str
-    kid: str | None
+    key_fingerprint: str
     path: str = "<content>"
     # values format only: tokens by (name, raw value) and the layout token, so that re-encrypting with the same
     # key keeps every unchanged line as it is
@@ -99,6 +99,10 @@ class DecryptedEnv:
             except EnvParseError as exc:
                 raise EnvParseError(f"{exc} (in the decrypted content)") from None
         return self.parsed
+
+    @property
+    def kid(self) -> str:
+        return self.key_fingerprint[7:23]
 
     @property
     def text(self) -> str:
@@ -177,7 +181,8 @@ class EncryptedEnv:
         token = self.lines[0].encode("ascii")
         for key in ring.keys:
             if _fernet.verify_mac(key.raw, token):
-                return DecryptedEnv(plaintext=_open(key, token, self.path), format="bare", kid=key.kid, path=self.path)
+                return DecryptedEnv(plaintext=_open(key, token, self.path), format="bare", key_fingerprint=key.fingerprint,
+                                    path=self.path)
         raise _wrong_key(self.path, None, ring)
 
     def _decrypt_whole(self, ring: KeyRing) -> DecryptedEnv:
@@ -187,7 +192,8 @@ class EncryptedEnv:
         if not hmac.compare_digest(hashlib.sha256(token).hexdigest(), self.sha256 or ""):
             raise _damaged(self.path, "the token does not match the checksum in the header")
         key = self._key_for(ring, token)
-        return DecryptedEnv(plaintext=_open(key, token, self.path), format="whole", kid=key.kid, path=self.path)
+        return DecryptedEnv(plaintext=_open(key, token, self.path), format="whole", key_fingerprint=key.fingerprint,
+                            path=self.path)
 
     def _decrypt_values(self, ring: KeyRing) -> DecryptedEnv:
         body = self.lines[1:]
@@ -227,7 +233,7 @@ class EncryptedEnv:
             raise _damaged(self.path, "the file holds more variables than the layout names")
         document = EnvDocument(entries)
         return DecryptedEnv(
-            plaintext=document.to_bytes(), format="values", kid=key.kid, path=self.path, tokens=tokens,
+            plaintext=document.to_bytes(), format="values", key_fingerprint=key.fingerprint, path=self.path, tokens=tokens,
             layout=(json.dumps(layout), layout_token), parsed=document,
         )
 
@@ -254,7 +260,11 @@ def _seal(key: Key, plaintext: bytes) -> str:
     return _fernet.encrypt(key.raw, plaintext).decode("ascii")
 
 
-def _header_whole(key: Key, token: str) -> bytes:
+def _single_token(key: Key, plaintext: bytes, format: str) -> bytes:
+    """A whole-format file, or a bare token (which only rotation writes, so other tools keep reading the file)."""
+    token = _seal(key, plaintext)
+    if format == "bare":
+        return f"{token}\n".encode("ascii")
     digest = hashlib.sha256(token.encode("ascii")).hexdigest()
     return f"{MAGIC};{FORMAT_VERSION};whole;kid={key.kid};sha256={digest}\n{token}\n".encode("ascii")
 
@@ -269,11 +279,8 @@ def encrypt(
     """Encrypt a document with the ring's primary key. With previous (the file being replaced, opened with the
     same ring), the values format keeps the token of every line whose name and raw value did not change."""
     key = ring.primary
-    if format == "bare":
-        # only rotation writes this: a bare token file stays a bare token, for the other tools that read it
-        return _seal(key, document.to_bytes()).encode("ascii") + b"\n"
     if format == "whole":
-        return _header_whole(key, _seal(key, document.to_bytes()))
+        return _single_token(key, document.to_bytes(), "whole")
     if format != "values":
         raise FernetDotenvError(f"Unknown format {format!r}: use one of {', '.join(FORMATS)}")
     reuse = previous is not None and previous.format == "values" and previous.kid == key.kid
@@ -305,10 +312,7 @@ def reencrypt(opened: DecryptedEnv, ring: KeyRing) -> bytes:
     """The same file, in the same format, under the ring's primary key (the plaintext is not parsed again)."""
     if opened.format == "values":
         return encrypt(opened.document, ring, format="values")
-    token = _seal(ring.primary, opened.plaintext)
-    if opened.format == "bare":
-        return token.encode("ascii") + b"\n"
-    return _header_whole(ring.primary, token)
+    return _single_token(ring.primary, opened.plaintext, opened.format)
 
 
 def decrypt(data: bytes, ring: KeyRing, *, path: str = "<content>") -> DecryptedEnv:

@@ -84,7 +84,7 @@ class Key:
 class KeyRing:
     """An ordered, duplicate-free list of keys; the first is the primary."""
 
-    __slots__ = ("keys", "source")
+    __slots__ = ("keys", "source", "path")
 
     def __init__(self, keys: list[Key], *, source: str = "the key ring") -> None:
         unique: list[Key] = []
@@ -95,6 +95,7 @@ class KeyRing:
             raise KeyNotFoundError(f"{ENV_KEY} not found: {source} holds no key")
         self.keys = tuple(unique)
         self.source = source
+        self.path: str | None = None  # the key file it was read from, if any
 
     @classmethod
     def from_text(cls, text: str, *, source: str = "the key ring") -> KeyRing:
@@ -122,7 +123,9 @@ class KeyRing:
             raise KeyNotFoundError(
                 f"{ENV_KEY} not found: cannot read the master key file {path}: {exc.strerror}"
             ) from None
-        return cls.from_text(text, source=f"the master key file {path}")
+        ring = cls.from_text(text, source=f"the master key file {path}")
+        ring.path = path
+        return ring
 
     @property
     def primary(self) -> Key:

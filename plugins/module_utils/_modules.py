@@ -32,7 +32,8 @@ def ring_from_params(params: dict) -> KeyRing:
     )
 
 
-def _as_text(value: object) -> str | None:
+def value_text(value: object) -> str | None:
+    """A value given to a module as the text stored in the .env (booleans as true/false)."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -45,14 +46,10 @@ def _as_text(value: object) -> str | None:
 def document_from_content(content: object, *, what: str = "content") -> EnvDocument:
     """content as a .env text, or as a dict of names to values (strings, numbers, booleans or null)."""
     if isinstance(content, dict):
-        return EnvDocument.from_dict({str(name): _as_text(value) for name, value in content.items()})
+        return EnvDocument.from_dict({str(name): value_text(value) for name, value in content.items()})
     if isinstance(content, str):
         return EnvDocument.parse(content, path=what)
     raise FernetDotenvError(f"The {what} option takes a .env text or a dict of variables, not a {type(content).__name__}")
-
-
-def value_text(value: object) -> str | None:
-    return _as_text(value)
 
 
 def open_encrypted(path: str, ring: KeyRing) -> DecryptedEnv:

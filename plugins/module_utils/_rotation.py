@@ -219,7 +219,7 @@ class Rotation:
         probe = self.new_key or Key.generate()
         plans = self._plan(files, probe)
         for plan in plans:
-            decrypt(plan.data, self.ring, path=plan.path)  # report what would fail, without writing
+            plan.info.decrypt(self.ring)  # report what would fail, without writing
         result.update(
             changed=bool(plans), files=[dict(path=plan.path) for plan in plans],
             new_key_fingerprint=self.new_key.fingerprint if self.new_key else None,
@@ -234,7 +234,7 @@ class Rotation:
             info = EncryptedEnv.parse(data, path=path)
             if info.written_by(new_key):
                 continue  # already under the new key: an earlier run of this rotation got this far
-            plans.append(_FilePlan(path=path, data=data, format=info.format, kid=info.kid))
+            plans.append(_FilePlan(path=path, info=info))
         return plans
 
     def _execute(self, plans: list[_FilePlan], new_key: Key, trail: AuditTrail, result: dict, started: float) -> None:
@@ -274,7 +274,7 @@ class Rotation:
                               duration_seconds=round(time.monotonic() - started, 3)))
             raise FernetDotenvError(f"Rotation failed and was rolled back ({where}): {reason}") from None
         due = rfc3339((self.now or utc_now()) + datetime.timedelta(days=self.interval_days))
-        files = [dict(path=plan.path, sha256=sha256_file(plan.path), old_kid=plan.kid) for plan in plans]
+        files = [dict(path=plan.path, sha256=sha256_file(plan.path), old_kid=plan.info.kid) for plan in plans]
         backups = [plan.backup for plan in plans if plan.backup]
         duration = round(time.monotonic() - started, 3)
         trail.append(dict(base, status="completed", files=files, backups=backups, verified=True, **stamp,
@@ -284,7 +284,7 @@ class Rotation:
         result.update(files=files, backups=backups, next_rotation_due=due, duration_seconds=duration)
 
     def _prepare(self, plan: _FilePlan, alone: KeyRing) -> None:
-        opened = decrypt(plan.data, self.ring, path=plan.path)
+        opened = plan.info.decrypt(self.ring)
         real = os.path.realpath(plan.path)
         mode = stat.S_IMODE(os.stat(real).st_mode)
         plan.temp = write_temp_beside(real, reencrypt(opened, alone), mode=mode, tag=TEMP_TAG)
@@ -307,9 +307,7 @@ class Rotation:
 @dataclass
 class _FilePlan:
     path: str
-    data: bytes
-    format: str
-    kid: str | None
+    info: EncryptedEnv
     temp: str | None = None
     backup: str | None = None
 

@@ -128,14 +128,14 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._modules import (
 )
 
 
-def _current(dest: str) -> tuple[bytes | None, dict | None]:
-    if not os.path.exists(dest):
-        return None, None
-    data = read_bytes(dest, what="destination file")
+def _variables(data: bytes | None, dest: str) -> dict | None:
+    """The variables of the file being replaced, for the diff (an unreadable one shows as empty)."""
+    if data is None:
+        return None
     try:
-        return data, EnvDocument.from_bytes(data, path=dest).as_dict()
+        return EnvDocument.from_bytes(data, path=dest).as_dict()
     except EnvParseError:
-        return data, {}
+        return {}
 
 
 def decrypt_env(module: AnsibleModule, result: dict) -> None:
@@ -148,14 +148,13 @@ def decrypt_env(module: AnsibleModule, result: dict) -> None:
         ring = ring_from_params(params)
         opened = open_encrypted(params["src"], ring)
         document = opened.document
-        writer = ring.find(opened.kid or "")
-        result.update(src=params["src"], key_fingerprint=writer.fingerprint if writer else None)
+        result.update(src=params["src"], key_fingerprint=opened.key_fingerprint)
     data = document.to_bytes()
-    current, before = _current(dest)
+    current = read_bytes(dest, what="destination file") if os.path.exists(dest) else None
     result["changed"] = current != data
     if result["changed"]:
         if module._diff:
-            result["diff"] = env_diff(dest, before=before, after=document.as_dict())
+            result["diff"] = env_diff(dest, before=_variables(current, dest), after=document.as_dict())
         if not module.check_mode:
             write_file(module, path=dest, data=data, backup=params["backup"], result=result)
     result["variables"] = document.names

@@ -157,8 +157,7 @@ def encrypt_env(module: AnsibleModule, result: dict) -> None:
                 ) from None
     unchanged = previous is not None and previous.text == document.text and previous.format == params["format"]
     if unchanged:
-        writer = ring.find(previous.kid)
-        result.update(key_fingerprint=writer.fingerprint if writer else None, changed=False)
+        result.update(key_fingerprint=previous.key_fingerprint, changed=False)
     else:
         result.update(key_fingerprint=ring.primary.fingerprint, changed=True)
         if module._diff:

@@ -143,8 +143,7 @@ def env_value(module: AnsibleModule, result: dict) -> None:
             data = encrypt(document, ring, format=fmt, previous=previous)
             write_file(module, path=path, data=data, backup=params["backup"], result=result)
     elif previous is not None:
-        writer = ring.find(previous.kid)
-        result["key_fingerprint"] = writer.fingerprint if writer else None
+        result["key_fingerprint"] = previous.key_fingerprint
     result["variables"] = document.names
     finish(module, result, path=path)
 

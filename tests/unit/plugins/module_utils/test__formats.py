@@ -179,3 +179,11 @@ def test_unknown_format_is_refused() -> None:
 def test_documents_from_dicts_round_trip(values: dict[str, str]) -> None:
     data = encrypt(EnvDocument.from_dict(values), RING)
     assert decrypt(data, RING).as_dict() == values
+
+
+def test_repr_never_shows_plaintext() -> None:
+    text, values = secret_env()
+    opened = decrypt(encrypt(EnvDocument.parse(text), RING), RING)
+    shown = repr(opened) + repr(opened.document.entries)
+    assert opened.kid in shown and "VAR_0" in shown
+    assert not any(value in shown for value in values)
