@@ -244,6 +244,9 @@ class EnvDocument:
             elif raw is None:
                 lead = lead[:lead.rindex("=")].rstrip(" \t")
                 tail = (" " if tail.lstrip(" \t").startswith("#") else "") + tail.lstrip(" \t")
+            if raw and not raw.startswith(("'", '"')) and tail.startswith("#"):
+                # "KEY= # note" had an empty value; a bare value needs a space before the comment to keep it one
+                tail = " " + tail
             self.entries[index] = replace(entry, lead=lead, raw_value=raw, tail=tail)
         if not found:
             newline = self._newline()

@@ -10,7 +10,7 @@ import tempfile
 import pytest
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from strategies import NAMES, env_texts, noise
 
@@ -144,6 +144,7 @@ def test_encode_value_reads_back(value: str | None) -> None:
 
 
 @given(env_texts(), NAMES, st.text(st.characters(blacklist_categories=("Cs",)), max_size=20))
+@example(text="\ufeffB= # note\n", name="B", value="0")  # an empty value before a comment, then a bare one
 def test_set_and_remove_touch_only_that_name(text: str, name: str, value: str) -> None:
     doc = EnvDocument.parse(text)
     before = doc.as_dict()
