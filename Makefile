@@ -4,6 +4,7 @@
 #
 # make demo   build and install the collection locally, then run the demo playbook on localhost
 # make bench  benchmarks (template lookups, rotation)
+# make stress the key custody state machine at 20,000 steps (make test runs 2,000), printing its figures
 # make test   unit tests, ansible-test sanity, ansible-lint, changelog lint, integration targets, end-to-end tests
 #             (SSH target, leaks, crash safety, lookup cache, AWX through ansible-runner), Molecule scenarios
 # Both create what they need: .venv/ (Python 3.11, ansible-core 2.19) and collections/ (the installed collection).
@@ -21,7 +22,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
 export FERNET_DOTENV_BUILD_DIR := $(CURDIR)/build
 
-.PHONY: demo test units sanity integration e2e molecule lint docs-lint changelog-lint install venv clean bench system matrix
+.PHONY: demo test units sanity integration e2e molecule lint docs-lint changelog-lint install venv clean bench system matrix stress
 
 venv: $(VENV)/.installed
 
@@ -78,13 +79,19 @@ lint: install
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
 
+# key custody: the rotation state machine (tests/unit/plugins/module_utils/test__custody_machine.py) at length
+stress: install
+	cd $(INSTALLED) && FERNET_DOTENV_CUSTODY_STEPS=20000 PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m pytest -q \
+	  -p no:cacheprovider tests/unit/plugins/module_utils/test__custody_machine.py
+
 # benchmarks: figures, never pass/fail
 bench: install
 	PYTHONPATH=$(COLLECTIONS) $(BIN)/python benchmarks/bench_lookup.py
 	PYTHONPATH=$(COLLECTIONS) $(BIN)/python benchmarks/bench_rotation.py
 
 # The ansible-core matrix for units and sanity: 2.18 on Python 3.11 and 2.21 on Python 3.12 (pyenv), besides
-# the main 2.19 on 3.11 above; everything else runs on 2.19.
+# the main 2.19 on 3.11 above; everything else runs on 2.19. The custody state machine runs its full 2,000 steps
+# once, in `units`; here a shorter run shows that it works on each core version.
 PY312       ?= $(shell pyenv root 2>/dev/null)/versions/3.12.1/bin/python
 MATRIX      := 2.18:$(PYTHON):3.11 2.21:$(PY312):3.12
 
@@ -101,7 +108,8 @@ matrix: install system $(foreach m,$(MATRIX),$(CURDIR)/.venv-$(word 1,$(subst :,
 	@set -e; for spec in $(MATRIX); do \
 	  core=$$(echo $$spec | cut -d: -f1); py=$$(echo $$spec | cut -d: -f3); venv=$(CURDIR)/.venv-$$core; \
 	  echo "== ansible-core $$core on Python $$py: units and sanity"; \
-	  (cd $(INSTALLED) && PATH=$$venv/bin:$$PATH PYTHONPATH=$(COLLECTIONS) $$venv/bin/python -m pytest -q -p no:cacheprovider tests/unit); \
+	  (cd $(INSTALLED) && PATH=$$venv/bin:$$PATH PYTHONPATH=$(COLLECTIONS) FERNET_DOTENV_CUSTODY_STEPS=300 \
+	    $$venv/bin/python -m pytest -q -p no:cacheprovider tests/unit); \
 	  (cd $(INSTALLED) && PATH=$$venv/bin:$$PATH $$venv/bin/ansible-test sanity --venv --python $$py --color no); \
 	done
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
-from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KeyRing
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KeyRing, ring_parts
 
 
 def fingerprint(value):
@@ -17,8 +17,8 @@ def fingerprint(value):
     if isinstance(value, (list, tuple)):
         text, many = ",".join(str(item) for item in value), True
     elif isinstance(value, str):
-        # a ring is any text of more than one key, even if they repeat
-        text, many = value, len(value.replace(",", " ").split()) > 1
+        # a ring is any text of more than one key, even if they repeat ('#' comments aside, as in a key archive)
+        text, many = value, len(ring_parts(value)) > 1
     else:
         raise AnsibleFilterError(f"fingerprint: expected a key, a ring or a list of keys, not {type(value).__name__}")
     try:

@@ -8,11 +8,15 @@
 
 Each line is one JSON object. Its "prev" field is the hex SHA-256 of the line before it (None on the first), so
 editing or deleting any line but the last breaks the chain. Appends take an exclusive flock on the trail itself;
-rotations hold a separate lock file beside it for their whole run.
+rotations hold a separate lock file beside it for their whole run, and a lock on every directory they write in.
+
+A record that cannot be read - not JSON, a field of the wrong type, a time that is not a UTC RFC 3339 time of a
+plausible year - is a problem of the trail (reported with the file and line), never a Python error.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import errno
 import fcntl
@@ -21,12 +25,15 @@ import hashlib
 import json
 import os
 import re
+import resource
 import socket
+import stat
 import time
 import uuid
 from dataclasses import dataclass, field
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import AuditError, LockTimeoutError
+from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import write_all
 
 # Shaped like a Fernet key (URL-safe base64 of 32 bytes): never allowed into the trail.
 _KEY_SHAPE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}=")
@@ -49,8 +56,48 @@ def rfc3339(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# Years a record may carry: far enough ahead that the due date of any allowed interval is still a date.
+FIRST_YEAR, LAST_YEAR = 1970, 9000
+
+
 def parse_rfc3339(text: str) -> datetime.datetime:
     return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+
+
+def _is_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return FIRST_YEAR <= parse_rfc3339(value).year <= LAST_YEAR
+    except ValueError:
+        return False
+
+
+_OPTIONAL_TEXT_FIELDS = ("status", "old_key_fingerprint", "new_key_fingerprint", "reason", "error")
+_LIST_FIELDS = ("files", "backups")
+
+
+def record_problem(record: object) -> str | None:
+    """What makes a parsed line unusable as a record, or None. Never quotes the offending value."""
+    if not isinstance(record, dict):
+        return "is not a JSON object"
+    if not isinstance(record.get("id"), str) or not record["id"]:
+        return "has no id, or an id that is not text"
+    if not _is_time(record.get("time")):
+        return "has no time, or a time that is not a UTC RFC 3339 time (YYYY-MM-DDTHH:MM:SSZ)"
+    if not isinstance(record.get("event"), str):
+        return "has no event, or an event that is not text"
+    for name in _OPTIONAL_TEXT_FIELDS:
+        if record.get(name) is not None and not isinstance(record[name], str):
+            return f"has a {name} that is not text"
+    for name in _LIST_FIELDS:
+        if record.get(name) is not None and not isinstance(record[name], list):
+            return f"has {name} that is not a list"
+    if record.get("next_rotation_due") is not None and not _is_time(record["next_rotation_due"]):
+        return "has a next_rotation_due that is not a UTC RFC 3339 time"
+    if record.get("prev") is not None and not isinstance(record["prev"], str):
+        return "has a prev that is not text"
+    return None
 
 
 def line_hash(line: bytes) -> str:
@@ -76,11 +123,13 @@ def _last_line(handle) -> bytes:
 
 @dataclass
 class AuditCheck:
-    """The result of reading a trail: its records and whether the hash chain holds."""
+    """The result of reading a trail: its readable records, whether the hash chain holds and every record could be
+    read, and the first problem (naming the file and line)."""
 
     intact: bool
     records: list[dict] = field(default_factory=list)
     problem: str | None = None
+    unreadable: str | None = None  # the first line that is not a usable record (a broken chain is not this)
 
 
 class AuditTrail:
@@ -94,7 +143,7 @@ class AuditTrail:
         entry = {"id": record.get("id") or uuid.uuid4().hex, "time": record.get("time") or rfc3339(utc_now())}
         entry.update({k: v for k, v in record.items() if k not in ("id", "time", "prev")})
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o640)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC, 0o640)
         except OSError as exc:
             raise AuditError(f"Cannot write the audit trail {self.path}: {exc.strerror}") from None
         with os.fdopen(fd, "r+b") as handle:
@@ -111,9 +160,10 @@ class AuditTrail:
                 handle.seek(0, os.SEEK_END)
                 if handle.tell() and not _ends_with_newline(handle):
                     line = "\n" + line
-                handle.write((line + "\n").encode("utf-8"))
-                handle.flush()
+                write_all(handle.fileno(), (line + "\n").encode("utf-8"))
                 os.fsync(handle.fileno())
+            except OSError as exc:
+                raise AuditError(f"Cannot write the audit trail {self.path}: {exc.strerror}") from None
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         return entry
@@ -122,29 +172,37 @@ class AuditTrail:
         """Read every record and verify the chain; a missing trail is an empty, intact one."""
         try:
             with open(self.path, "rb") as handle:
-                raw_lines = [line for line in handle.read().split(b"\n") if line.strip()]
+                raw_lines = handle.read().split(b"\n")
         except FileNotFoundError:
             return AuditCheck(intact=True)
         except OSError as exc:
             raise AuditError(f"Cannot read the audit trail {self.path}: {exc.strerror}") from None
-        records: list[dict] = []
-        problem = None
+        check = AuditCheck(intact=True)
         previous: bytes | None = None
         for number, raw in enumerate(raw_lines, 1):
+            if not raw.strip():
+                continue
             try:
                 record = json.loads(raw)
-                if not isinstance(record, dict):
-                    raise ValueError
             except ValueError:
-                problem = problem or f"line {number} is not a JSON object"
-                previous = raw
-                continue
-            expected = line_hash(previous) if previous is not None else None
-            if record.get("prev") != expected and problem is None:
-                problem = f"line {number} does not follow line {number - 1}: an earlier line was edited or removed"
-            records.append(record)
+                record = None
+                problem = "is not JSON"
+            else:
+                problem = record_problem(record)
+            if problem is None and record.get("prev") != (line_hash(previous) if previous is not None else None):
+                self._note(check, number, "does not follow the line before it: an earlier line was edited or removed")
             previous = raw
-        return AuditCheck(intact=problem is None, records=records, problem=problem)
+            if problem is not None:
+                self._note(check, number, f"cannot be read: the record {problem}")
+                check.unreadable = check.unreadable or f"{self.path} line {number} cannot be read: the record {problem}"
+                continue
+            check.records.append(record)
+        return check
+
+    def _note(self, check: AuditCheck, number: int, what: str) -> None:
+        check.intact = False
+        if check.problem is None:
+            check.problem = f"{self.path} line {number} {what}"
 
 
 def _ends_with_newline(handle) -> bool:
@@ -152,21 +210,48 @@ def _ends_with_newline(handle) -> bool:
     return handle.read(1) == b"\n"
 
 
-class FileLock:
-    """An exclusive flock on a lock file, waiting up to timeout seconds; the error names the lock and holder."""
+_HOLDER_BYTES = 128
+_HOLDER = re.compile(r"pid [0-9]+ on [^\s]+")
 
-    def __init__(self, path: str, *, timeout: float = 60.0, poll: float = 0.1) -> None:
+
+class FileLock:
+    """An exclusive flock, waiting up to timeout seconds; the error names the lock (and the holder of a lock file).
+
+    A lock file is opened without following a symlink and must be a regular file with one link; it is never
+    truncated, only its first bytes name the holder. With directory=True the lock is taken on the directory itself,
+    which leaves no file behind. The lock lives as long as any process holds the descriptor: a rotation's worker
+    processes (forked) keep it until they are gone, and the kernel drops it when the last one dies.
+    """
+
+    def __init__(self, path: str, *, timeout: float = 60.0, poll: float = 0.1, directory: bool = False,
+                 deadline: float | None = None) -> None:
         self.path = path
         self.timeout = timeout
+        self.deadline = deadline  # a time.monotonic() instant shared with other locks, instead of now + timeout
         self.poll = poll
+        self.directory = directory
         self._fd: int | None = None
 
-    def __enter__(self) -> FileLock:
+    @property
+    def what(self) -> str:
+        return f"the lock on the directory {self.path}" if self.directory else f"the lock {self.path}"
+
+    def _open(self) -> int:
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o640)
+            if self.directory:
+                return os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         except OSError as exc:
-            raise AuditError(f"Cannot create the lock file {self.path}: {exc.strerror}") from None
-        deadline = time.monotonic() + self.timeout
+            raise AuditError(f"Cannot open {self.what}: {exc.strerror}") from None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+            os.close(fd)
+            raise AuditError(f"Cannot use {self.path} as a lock: it is not a regular file of its own")
+        return fd
+
+    def __enter__(self) -> FileLock:
+        fd = self._open()
+        deadline = self.deadline if self.deadline is not None else time.monotonic() + self.timeout
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -174,17 +259,18 @@ class FileLock:
             except OSError as exc:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     os.close(fd)
-                    raise AuditError(f"Cannot lock {self.path}: {exc.strerror}") from None
+                    raise AuditError(f"Cannot take {self.what}: {exc.strerror}") from None
                 if time.monotonic() >= deadline:
-                    holder = _read_holder(fd)
+                    holder = "" if self.directory else _read_holder(fd)
                     os.close(fd)
                     raise LockTimeoutError(
-                        f"Timed out after {self.timeout:g}s waiting for the lock {self.path}"
+                        f"Timed out after {self.timeout:g}s waiting for {self.what}"
                         f"{f' (held by {holder})' if holder else ''}: another rotation is running"
                     ) from None
                 time.sleep(self.poll)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} on {os.uname()[1]}\n".encode("utf-8"), 0)
+        if not self.directory and os.fstat(fd).st_size <= _HOLDER_BYTES:
+            holder = f"pid {os.getpid()} on {os.uname()[1]}"[:_HOLDER_BYTES - 1]
+            os.pwrite(fd, (holder.ljust(_HOLDER_BYTES - 1) + "\n").encode("utf-8"), 0)
         self._fd = fd
         return self
 
@@ -197,6 +283,44 @@ class FileLock:
 
 def _read_holder(fd: int) -> str:
     try:
-        return os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+        match = _HOLDER.match(os.pread(fd, _HOLDER_BYTES, 0).decode("ascii", "replace"))
     except OSError:
         return ""
+    return match.group(0) if match else ""
+
+
+class Locks:
+    """Lock files and directories taken together, in one global order (sorted by path), so that two holders of
+    overlapping sets wait for each other instead of deadlocking; one timeout for the whole set."""
+
+    def __init__(self, *, files: list[str], directories: list[str], timeout: float = 60.0) -> None:
+        wanted = {(path, False) for path in files} | {(path, True) for path in directories}
+        self.locks = sorted(wanted)
+        self.timeout = timeout
+        self._stack: contextlib.ExitStack | None = None
+
+    def __enter__(self) -> Locks:
+        _allow_open_files(len(self.locks) + 256)
+        deadline = time.monotonic() + self.timeout
+        with contextlib.ExitStack() as stack:
+            for path, directory in self.locks:
+                stack.enter_context(FileLock(path, timeout=self.timeout, directory=directory, deadline=deadline))
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = None
+
+
+def _allow_open_files(count: int) -> None:
+    """Raise this process's soft limit of open files to count when the hard limit allows (a rotation of files in
+    thousands of directories holds a descriptor per directory)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < count:
+        wanted = count if hard == resource.RLIM_INFINITY else min(count, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            pass

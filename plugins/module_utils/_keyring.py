@@ -7,7 +7,8 @@
 """Keys, key rings, fingerprints and kids, and where a key ring comes from.
 
 A key is URL-safe base64 of 32 random bytes. A ring is one or more keys separated by commas, spaces or newlines;
-the first (primary) encrypts, all decrypt. A fingerprint is "sha256:" + hex SHA-256 of the raw key bytes, and a
+the first (primary) encrypts, all decrypt. In ring text '#' starts a comment that runs to the end of the line (the
+key archive notes each key's kid and retirement time that way). A fingerprint is "sha256:" + hex SHA-256 of the raw key bytes, and a
 kid its first 16 hex digits: both may be printed, a key never is.
 """
 
@@ -28,7 +29,13 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._fernet import KEY_B
 ENV_KEY = "SECRETS_MASTER_KEY"
 ENV_KEY_FILE = "SECRETS_MASTER_KEY_FILE"
 _SEPARATORS = re.compile(r"[\s,]+")
+_COMMENT = re.compile(r"#[^\n]*")
 _KEY_RE = re.compile(r"[A-Za-z0-9_-]{43}=?")
+
+
+def ring_parts(text: str) -> list[str]:
+    """The key texts of a ring text, comments dropped (not yet checked to be keys)."""
+    return [part for part in _SEPARATORS.split(_COMMENT.sub("", text)) if part]
 
 
 def _ordinal(position: int) -> str:
@@ -99,7 +106,7 @@ class KeyRing:
 
     @classmethod
     def from_text(cls, text: str, *, source: str = "the key ring") -> KeyRing:
-        parts = [part for part in _SEPARATORS.split(text) if part]
+        parts = ring_parts(text)
         if not parts:
             raise KeyNotFoundError(f"{ENV_KEY} not found: {source} holds no key")
         keys = [
@@ -109,23 +116,26 @@ class KeyRing:
         return cls(keys, source=source)
 
     @classmethod
-    def from_file(cls, path: str) -> KeyRing:
+    def from_file(cls, path: str, *, what: str = "the master key file") -> KeyRing:
         try:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
         except FileNotFoundError:
-            raise KeyNotFoundError(f"{ENV_KEY} not found: the master key file {path} does not exist") from None
+            raise KeyNotFoundError(f"{ENV_KEY} not found: {what} {path} does not exist") from None
         except IsADirectoryError:
-            raise KeyNotFoundError(f"{ENV_KEY} not found: the master key file {path} is a directory") from None
+            raise KeyNotFoundError(f"{ENV_KEY} not found: {what} {path} is a directory") from None
         except UnicodeDecodeError:
-            raise InvalidKeyError(f"Invalid Fernet key: the master key file {path} is not text") from None
+            raise InvalidKeyError(f"Invalid Fernet key: {what} {path} is not text") from None
         except OSError as exc:
-            raise KeyNotFoundError(
-                f"{ENV_KEY} not found: cannot read the master key file {path}: {exc.strerror}"
-            ) from None
-        ring = cls.from_text(text, source=f"the master key file {path}")
+            raise KeyNotFoundError(f"{ENV_KEY} not found: cannot read {what} {path}: {exc.strerror}") from None
+        ring = cls.from_text(text, source=f"{what} {path}")
         ring.path = path
         return ring
+
+    @classmethod
+    def union(cls, *rings: KeyRing | None, source: str = "the key ring") -> KeyRing:
+        """Every key of the given rings (None skipped), in order, each once."""
+        return cls([key for ring in rings if ring is not None for key in ring.keys], source=source)
 
     @property
     def primary(self) -> Key:
@@ -142,6 +152,12 @@ class KeyRing:
     def find(self, kid: str) -> Key | None:
         for key in self.keys:
             if key.kid == kid:
+                return key
+        return None
+
+    def find_fingerprint(self, fingerprint: str) -> Key | None:
+        for key in self.keys:
+            if key.fingerprint == fingerprint:
                 return key
         return None
 

@@ -30,7 +30,8 @@ options:
     required: true
   force:
     description:
-      - Replace an existing key file with a new key.
+      - Replace an existing key file with a new key. The keys of the replaced ring are appended to the key archive
+        C(<path>.retired) (mode V(0600), append-only) first, so no key is ever lost.
       - Files encrypted with the old key can no longer be decrypted with the new file alone; prefer
         M(fernet.dotenv.rotate_key), which re-encrypts them and keeps the old key until they are done.
     type: bool
@@ -95,6 +96,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fernet.dotenv.plugins.module_utils._audit import AuditTrail, local_actor
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
 from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import write_temp_beside
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyfiles import KeyFile
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing
 
 
@@ -135,6 +137,8 @@ def main() -> None:
                 after=dict(path=path, fingerprint=key.fingerprint),
             )
             if not module.check_mode:
+                if existing is not None:
+                    KeyFile(path).retire(list(existing.keys))
                 if existing is not None or os.path.exists(path):
                     if module.params["backup"]:
                         result["backup_file"] = module.backup_local(path)

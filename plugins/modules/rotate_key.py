@@ -13,20 +13,30 @@ version_added: 0.1.0
 description:
   - Re-encrypts every given file with a new key, all or nothing, and records the rotation in a JSON Lines audit
     trail (see M(fernet.dotenv.rotation_info)).
-  - "The order makes it safe: take a lock beside the audit trail; with O(only_if_due), skip unless due; record
-    C(initiated); write O(new_key_file) with the ring C(new,old...) before any file changes; decrypt every file
-    with the current ring and re-encrypt it into a temp file beside it, verified to decrypt with the new key alone
-    to exactly the old plaintext; back up every original; rename every temp into place; record C(completed);
-    then, unless O(keep_old_key), rewrite O(new_key_file) with the new key alone."
+  - "Key custody comes first: at every instant - during the rotation, after a kill at any point, after a failure,
+    after the same job runs again with the ring it was first given, after two rotations overlap - every file and
+    every backup opens with the ring the job was given + the ring in O(new_key_file) + the key archive
+    C(<new_key_file>.retired). No key a file or backup needs is ever overwritten."
+  - "The order: lock C(<audit_file>.lock), every directory of the rotated files and the directory of
+    O(new_key_file) (so two rotations of the same files wait for each other whatever audit files they name); with
+    O(only_if_due), skip unless due; open every file with the ring + O(new_key_file) + the archive, before any key
+    file is written; record C(initiated); write O(new_key_file) with the new key first and every key it held and
+    the files need after it (merged, never replaced); re-encrypt every file into a temp file beside it, verified
+    to decrypt with the new key alone to exactly the old plaintext; back up every original; rename every temp
+    into place; record C(completed); then, unless O(keep_old_key), append the old keys to the archive and leave
+    the new key alone in O(new_key_file)."
   - Any failure before the renames changes no file and records C(failed) with the reason. A crash or kill at any
-    instant leaves every file decryptable with the ring in O(new_key_file) (or the old ring), never a partial
-    file, and an C(initiated) record without an end, which M(fernet.dotenv.rotation_info) reports as
-    RV(fernet.dotenv.rotation_info#module:interrupted).
-  - Files already encrypted with the new key are left alone, so running the same rotation again after an
-    interruption finishes it.
+    instant leaves every file decryptable, never a partial file, and an C(initiated) record without an end, which
+    M(fernet.dotenv.rotation_info) reports as RV(fernet.dotenv.rotation_info#module:interrupted).
+  - Running the same task again finishes an interrupted rotation with the key it introduced (taken from
+    O(new_key_file), or given as O(new_key)), leaves the files already under it alone, and closes its record with
+    C(completed), even when no file is left to re-encrypt. With O(only_if_due), an interrupted rotation is always
+    due.
+  - A rotation never runs on an audit trail with a record it cannot read; the error names the file and line.
   - The current key ring is resolved on the controller (O(master_key), O(master_key_file),
     E(SECRETS_MASTER_KEY), E(SECRETS_MASTER_KEY_FILE)). Files, O(new_key_file), backups and the audit trail are on
     the host the task runs on - normally the controller, with C(delegate_to=localhost) and C(run_once=true).
+  - With many files the work is spread over one worker process per core.
 author:
   - fernet.dotenv maintainers (!UNKNOWN)
 extends_documentation_fragment:
@@ -47,20 +57,25 @@ options:
     type: str
   new_key_file:
     description:
-      - Where the new ring is written (mode V(0600), atomically) - C(new,old...) before any file changes, the new
-        key alone once the rotation completed (unless O(keep_old_key)).
+      - The key file of the rotation (mode V(0600), written atomically, never blindly replaced). Before any file
+        changes it receives the new key first, then every key it already held and every key the files were under;
+        once the rotation completed (unless O(keep_old_key)) the new key alone, the other keys having been appended
+        to the key archive C(<new_key_file>.retired) first.
+      - It may be the same file as O(master_key_file).
       - Update the key source your jobs use (for example the AWX credential that injects E(SECRETS_MASTER_KEY))
         from this file.
     type: path
   keep_old_key:
     description:
-      - Leave the old keys in O(new_key_file) after the rotation, for files or hosts not rotated yet.
+      - Leave the old keys in O(new_key_file) after the rotation (for files or hosts not rotated yet) instead of
+        moving them to the key archive.
     type: bool
     default: false
   backup:
     description:
-      - Keep each original file, named C(<file>.<UTC timestamp>.bak), beside it or in O(backup_dir). Backups are
-        encrypted with the old key.
+      - Keep each original file, named C(<file>.<UTC timestamp>.bak), beside it or in O(backup_dir), created
+        exclusively (a name already taken is never followed or replaced). Backups are encrypted with the old key,
+        which the key archive keeps.
     type: bool
     default: true
   backup_dir:
@@ -73,18 +88,19 @@ options:
     type: str
   audit_file:
     description:
-      - The JSON Lines audit trail. The lock is this path with C(.lock) appended.
+      - The JSON Lines audit trail. Its lock is this path with C(.lock) appended; the directories of the rotated
+        files and of O(new_key_file) are locked as well.
       - Defaults to C(.fernet-dotenv-audit.jsonl) in the deepest directory that holds all the rotated files.
     type: path
   rotation_interval_days:
     description:
-      - Days between rotations; the next rotation is due this long after the last completed one.
+      - Days between rotations (0 to 36500); the next rotation is due this long after the last completed one.
     type: int
     default: 90
   only_if_due:
     description:
-      - Rotate only when the last completed rotation is at least O(rotation_interval_days) old (or there is none);
-        otherwise return RV(skipped=true) and change nothing. For scheduled jobs.
+      - Rotate only when the last completed rotation is at least O(rotation_interval_days) old (or there is none),
+        or a rotation was interrupted; otherwise return RV(skipped=true) and change nothing. For scheduled jobs.
     type: bool
     default: false
   lock_timeout:
@@ -98,7 +114,9 @@ options:
         and, under AWX or Automation Controller, the job id, template and schedule; keys given here are added.
     type: dict
 notes:
-  - Backups stay encrypted with the old key. Keep that key until the backups are deleted.
+  - Backups stay encrypted with the old key; the key archive C(<new_key_file>.retired) keeps it. Delete the
+    archive only after the backups that need its keys (M(fernet.dotenv.rotation_info) with
+    O(fernet.dotenv.rotation_info#module:paths) says which keys they need).
 seealso:
   - module: fernet.dotenv.rotation_info
   - module: fernet.dotenv.generate_key
@@ -120,7 +138,7 @@ EXAMPLES = r"""
   fernet.dotenv.rotate_key:
     paths:
       - /srv/secrets/*.env.encrypted
-    new_key_file: /srv/secrets/next.key
+    new_key_file: /srv/secrets/next.key  # read first and merged: a re-run never loses the key of an earlier run
     only_if_due: true
     rotation_interval_days: 90
     audit_file: /srv/secrets/audit.jsonl
@@ -176,6 +194,15 @@ duration_seconds:
   description: How long the rotation took.
   returned: success
   type: float
+resumed:
+  description: Whether this run finished an interrupted rotation with that rotation's key (RV(audit_id) is then its id).
+  returned: success
+  type: bool
+retired_key_fingerprints:
+  description: Fingerprints of the keys moved from O(new_key_file) to the key archive C(<new_key_file>.retired).
+  returned: when a rotation completed and O(keep_old_key) is false
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule

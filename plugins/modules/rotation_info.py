@@ -16,8 +16,17 @@ description:
     completed rotation, when the next one is due, and whether a rotation was interrupted.
   - The due date is the last completed rotation (or key generation) plus O(rotation_interval_days). With no such
     record the rotation is due at once.
+  - A record that cannot be read (not JSON, a field of the wrong type, a time that is not a UTC RFC 3339 time) is
+    reported as RV(audit_intact=false) with RV(audit_problem) naming the file and line;
+    M(fernet.dotenv.rotate_key) refuses to rotate on such a trail.
+  - With O(paths), also reports which keys the encrypted files under them and their backups need
+    (RV(keys_needed)), and which of those no key at hand holds (RV(keys_missing)) - the keys at hand being the
+    key ring (resolved on the controller like every module's, when one is configured), O(new_key_file) and its key
+    archive C(<new_key_file>.retired). An empty RV(keys_missing) means every file and backup can still be opened.
 author:
   - fernet.dotenv maintainers (!UNKNOWN)
+extends_documentation_fragment:
+  - fernet.dotenv.master_key
 attributes:
   check_mode:
     description: Can run in check mode; the module only reads.
@@ -32,8 +41,20 @@ options:
   audit_file:
     description:
       - The audit trail. A missing file is an empty, intact trail.
+      - Required unless O(paths) is given; then it defaults to C(.fernet-dotenv-audit.jsonl) in the deepest
+        directory that holds all the files, as for M(fernet.dotenv.rotate_key).
     type: path
-    required: true
+  paths:
+    description:
+      - Encrypted files, globs and directories (as M(fernet.dotenv.rotate_key) takes them) whose keys to check,
+        with their backups.
+    type: list
+    elements: path
+  new_key_file:
+    description:
+      - The key file a rotation writes (M(fernet.dotenv.rotate_key)'s O(fernet.dotenv.rotate_key#module:new_key_file)).
+        Its ring and its key archive C(<new_key_file>.retired) count as keys at hand for RV(keys_missing).
+    type: path
   rotation_interval_days:
     description:
       - Days between rotations. V(0) means a rotation is due at once.
@@ -112,24 +133,54 @@ history:
   returned: always
   type: list
   elements: dict
+audit_file:
+  description: The audit trail read.
+  returned: always
+  type: str
+keys_needed:
+  description:
+    - The kids (first 16 hex digits of the fingerprint) of the keys that wrote the files under O(paths) and their
+      backups, sorted.
+    - A bare Fernet token names no key; its kid is that of the key at hand that authenticates it, else V(unknown).
+  returned: when O(paths) is given
+  type: list
+  elements: str
+  sample: [3f2a9c0d1e4b5a67, 91aa02c3d4e5f607]
+keys_missing:
+  description: The kids of RV(keys_needed) that no key at hand holds; empty when the keys at hand cover every file and backup.
+  returned: when O(paths) is given
+  type: list
+  elements: str
+  sample: []
+files_missing_key:
+  description: The files and backups whose key is in RV(keys_missing).
+  returned: when O(paths) is given
+  type: list
+  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._audit import AuditTrail
-from ansible_collections.fernet.dotenv.plugins.module_utils._modules import run
-from ansible_collections.fernet.dotenv.plugins.module_utils._rotation import rotation_status
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyfiles import KeyFile
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KeyRing
+from ansible_collections.fernet.dotenv.plugins.module_utils._modules import KEY_ARGS, ring_from_params, run
+from ansible_collections.fernet.dotenv.plugins.module_utils._rotation import (
+    default_audit_file,
+    expand_paths,
+    key_coverage,
+    rotation_status,
+)
 
 
 def rotation_info(module: AnsibleModule, result: dict) -> None:
     params = module.params
-    status = rotation_status(
-        AuditTrail(params["audit_file"]),
-        interval_days=params["rotation_interval_days"],
-        history=params["history_size"],
-    )
+    audit_file = params["audit_file"] or default_audit_file(expand_paths(params["paths"]))
+    trail = AuditTrail(audit_file)
+    status = rotation_status(trail, interval_days=params["rotation_interval_days"], history=params["history_size"])
     due_soon = status.overdue or (status.days_until_due is not None and status.days_until_due <= params["warn_days"])
     result.update(
+        audit_file=audit_file,
         last_rotation=status.last_rotation,
         next_rotation_due=status.next_rotation_due,
         days_until_due=status.days_until_due,
@@ -141,17 +192,32 @@ def rotation_info(module: AnsibleModule, result: dict) -> None:
     )
     if status.problem:
         result["audit_problem"] = status.problem
+    if params["paths"]:
+        key_file = KeyFile(params["new_key_file"]) if params["new_key_file"] else None
+        sources = [
+            ring_from_params(params) if params["master_key"] or params["master_key_file"] else None,
+            key_file.read() if key_file else None,
+            key_file.read_archive() if key_file else None,
+        ]
+        keys = KeyRing.union(*sources) if any(sources) else None
+        coverage = key_coverage(params["paths"], keys=keys, trail=trail)
+        result.update(keys_needed=coverage.keys_needed, keys_missing=coverage.keys_missing,
+                      files_missing_key=coverage.files_missing_key)
     module.exit_json(**result)
 
 
 def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
-            audit_file=dict(type="path", required=True),
+            audit_file=dict(type="path"),
             rotation_interval_days=dict(type="int", default=90),
             warn_days=dict(type="int", default=0),
             history_size=dict(type="int", default=10),
+            paths=dict(type="list", elements="path"),
+            new_key_file=dict(type="path", no_log=False),
+            **KEY_ARGS,
         ),
+        required_one_of=[("audit_file", "paths")],
         supports_check_mode=True,
     )
     run(module, lambda res: rotation_info(module, res), dict(changed=False))

@@ -1,11 +1,15 @@
 # Copyright (c) 2026, fernet.dotenv contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Two rotate_key runs on the same files at once, through ansible-playbook: one rotates, the other waits for the
-lock and then refuses with a message that names it; no file is lost or rotated into a key nobody holds.
+"""Two rotate_key runs at once, through ansible-playbook.
 
-To make "at once" exact rather than a matter of start-up timing, the test holds the rotation lock itself until
-both modules are running (and so both blocked on it), then lets go."""
+Same files, same audit trail: one rotates, the other waits for the lock and then refuses with a message that names
+it; no file is lost or rotated into a key nobody holds. Overlapping paths (env/ and env/prod/) with different audit
+trails and one key file, the ring a stale credential: they wait for each other on the directories they share, both
+complete, and every file and backup still opens with what the user holds.
+
+To make "at once" exact rather than a matter of start-up timing, the test holds a lock both need until both modules
+are running (and so both blocked on it), then lets go."""
 from __future__ import annotations
 
 import json
@@ -13,6 +17,7 @@ import subprocess
 import sys
 import time
 
+from custody import backups_under, covering_ring, make_files, unreadable
 from harness import PLAYBOOKS, VENV_BIN, controller_env
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._audit import FileLock
@@ -70,3 +75,30 @@ def test_second_rotation_waits_then_names_the_lock(tmp_path) -> None:
         assert decrypt(path.read_bytes(), new_ring, path=str(path)).text == text
     statuses = [json.loads(line)["status"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
     assert statuses == ["initiated", "completed"]
+
+
+def test_overlapping_rotations_with_different_audit_trails_wait_for_each_other(tmp_path) -> None:
+    credential = KeyRing([Key.generate()])
+    texts = make_files(str(tmp_path / "env"), credential, count=120, subdirectory="prod", variables=10)
+    inventory = tmp_path / "inventory.ini"
+    inventory.write_text(f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    runs = []
+    with FileLock(str(tmp_path / "env" / "prod"), timeout=5, directory=True):
+        for name, paths in (("all", tmp_path / "env"), ("prod", tmp_path / "env" / "prod")):
+            extra = f"env_dir={paths} new_key_file={tmp_path / 'next.key'} audit_file={tmp_path / name}.jsonl"
+            runs.append(subprocess.Popen(
+                [str(VENV_BIN / "ansible-playbook"), "-i", str(inventory), str(PLAYBOOKS / "rotate_scheduled.yml"),
+                 "-e", extra], env=controller_env(SECRETS_MASTER_KEY=credential.to_text().strip()),
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        deadline = time.monotonic() + 120
+        while modules_running(tmp_path) < 2:
+            assert time.monotonic() < deadline, "the two rotate_key modules did not start"
+            time.sleep(0.1)
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    held = covering_ring(credential, str(tmp_path / "next.key"))
+    assert unreadable(texts, held) == []
+    assert unreadable(backups_under(str(tmp_path / "env"), texts), held) == []
+    for name in ("all", "prod"):
+        statuses = [json.loads(line)["status"] for line in (tmp_path / f"{name}.jsonl").read_text().splitlines()]
+        assert statuses == ["initiated", "completed"]

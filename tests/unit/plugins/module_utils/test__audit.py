@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 import time
 
 import pytest
 
-from ansible_collections.fernet.dotenv.plugins.module_utils._audit import AuditTrail, FileLock
+from ansible_collections.fernet.dotenv.plugins.module_utils._audit import AuditTrail, FileLock, Locks
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import AuditError, LockTimeoutError
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key
 
@@ -87,7 +88,8 @@ def test_torn_last_line_is_reported_and_appends_continue(tmp_path) -> None:
         handle.write(b'{"event":"rot')
     AuditTrail(path).append({"event": "after"})
     check = AuditTrail(path).check()
-    assert not check.intact and "line 3 is not a JSON object" in check.problem
+    assert not check.intact and f"{path} line 3 cannot be read: the record is not JSON" == check.problem
+    assert check.unreadable == check.problem
     assert check.records[-1]["event"] == "after"
 
 
@@ -111,3 +113,63 @@ def test_lock_waits_then_fails_naming_the_lock(tmp_path) -> None:
         waited = time.monotonic() - started
     holder.join()
     assert waited > 0.2
+
+
+def test_a_symlink_as_lock_is_refused_and_its_target_untouched(tmp_path) -> None:
+    victim = tmp_path / "victim.conf"
+    victim.write_text("setting=1\n" * 40)
+    (tmp_path / "audit.jsonl.lock").symlink_to(victim)
+    with pytest.raises(AuditError, match="Cannot open the lock .*audit.jsonl.lock"):
+        with FileLock(str(tmp_path / "audit.jsonl.lock"), timeout=1):
+            pass
+    assert victim.read_text() == "setting=1\n" * 40
+
+
+def test_a_hard_link_as_lock_is_refused(tmp_path) -> None:
+    victim = tmp_path / "victim.conf"
+    victim.write_text("setting=1\n")
+    os.link(victim, tmp_path / "audit.jsonl.lock")
+    with pytest.raises(AuditError, match="not a regular file of its own"):
+        with FileLock(str(tmp_path / "audit.jsonl.lock"), timeout=1):
+            pass
+    assert victim.read_text() == "setting=1\n"
+
+
+def test_the_holder_is_named_only_when_the_lock_file_is_ours(tmp_path) -> None:
+    lock_path = tmp_path / "audit.jsonl.lock"
+    lock_path.write_text("not a holder line, maybe a secret\n")
+    with FileLock(str(lock_path), timeout=1):
+        with pytest.raises(LockTimeoutError) as info:
+            with FileLock(str(lock_path), timeout=0.2):
+                pass
+    assert "maybe a secret" not in str(info.value) and "held by pid" in str(info.value)
+
+
+def test_locks_are_taken_in_one_order_and_a_directory_lock_leaves_no_file(tmp_path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    before = sorted(os.listdir(tmp_path / "a"))
+    with Locks(files=[str(tmp_path / "t.lock")], directories=[str(tmp_path / "b"), str(tmp_path / "a")], timeout=1):
+        assert sorted(os.listdir(tmp_path / "a")) == before
+        with pytest.raises(LockTimeoutError, match=r"waiting for the lock on the directory .*/a: another rotation"):
+            with Locks(files=[], directories=[str(tmp_path / "a")], timeout=0.2):
+                pass
+    with Locks(files=[], directories=[str(tmp_path / "a")], timeout=0.2):
+        pass
+
+
+def test_locks_on_more_directories_than_the_open_file_limit(tmp_path) -> None:
+    import resource
+
+    directories = []
+    for n in range(300):
+        directory = tmp_path / f"d{n:03d}"
+        directory.mkdir()
+        directories.append(str(directory))
+    saved = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (128, saved[1]))
+    try:
+        with Locks(files=[], directories=directories, timeout=1) as locks:
+            assert len(locks.locks) == 300
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, saved)

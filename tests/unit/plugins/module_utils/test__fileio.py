@@ -10,10 +10,11 @@ import pytest
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
 from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import (
+    append_durably,
     atomic_write,
-    backup_path,
+    make_backup,
+    Syncer,
     read_bytes,
-    sha256_file,
     write_temp_beside,
 )
 
@@ -39,6 +40,22 @@ def test_temp_files_live_beside_the_target(tmp_path) -> None:
     assert os.path.dirname(temp) == str(tmp_path) and mode_of(temp) == 0o600
 
 
+def test_a_syncer_makes_temps_durable_in_the_background_and_reports_a_failure(tmp_path, monkeypatch) -> None:
+    syncer = Syncer()
+    temps = [write_temp_beside(str(tmp_path / f"x{n}"), b"data", mode=0o640, tag="t-", syncer=syncer) for n in range(5)]
+    syncer.wait()
+    assert all(open(temp, "rb").read() == b"data" and mode_of(temp) == 0o640 for temp in temps)
+
+    def failing(fd):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing)
+    temp = write_temp_beside(str(tmp_path / "y"), b"data", syncer=syncer)
+    with pytest.raises(FernetDotenvError, match=rf"Cannot write {temp}: Input/output error"):
+        syncer.wait()
+    syncer.close()
+
+
 def test_unwritable_directory_is_one_sentence(tmp_path) -> None:
     with pytest.raises(FernetDotenvError, match=r"^Cannot write .*missing/x: the directory .*missing does not exist"):
         atomic_write(str(tmp_path / "missing" / "x"), b"")
@@ -51,12 +68,35 @@ def test_read_errors_name_the_file(tmp_path) -> None:
         read_bytes(str(tmp_path))
 
 
-def test_backup_names_are_unique(tmp_path) -> None:
+def test_backup_names_are_unique_and_taken_exclusively(tmp_path) -> None:
     target = tmp_path / "a.env.encrypted"
     target.write_bytes(b"x")
-    first = backup_path(str(target), now=0)
-    open(first, "wb").close()
-    second = backup_path(str(target), now=0)
-    assert first != second and first.startswith(str(target) + ".19700101T000000Z")
-    assert backup_path(str(target), backup_dir="/b", now=0) == "/b/a.env.encrypted.19700101T000000Z.bak"
-    assert sha256_file(str(target)) == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
+    first = make_backup(str(target), now=0)
+    second = make_backup(str(target), now=0)
+    assert first == str(target) + ".19700101T000000Z.bak" and second == str(target) + ".19700101T000000Z-2.bak"
+    assert open(first, "rb").read() == open(second, "rb").read() == b"x"
+    (tmp_path / "b").mkdir()
+    assert make_backup(str(target), backup_dir=str(tmp_path / "b"), now=0) == str(
+        tmp_path / "b" / "a.env.encrypted.19700101T000000Z.bak")
+
+
+def test_a_planted_symlink_at_the_backup_name_is_neither_followed_nor_replaced(tmp_path) -> None:
+    target = tmp_path / "a.env.encrypted"
+    target.write_bytes(b"secret bytes")
+    victim = tmp_path / "victim.conf"
+    victim.write_bytes(b"keep me")
+    (tmp_path / "a.env.encrypted.19700101T000000Z.bak").symlink_to(victim)
+    backup = make_backup(str(target), now=0)
+    assert backup.endswith("-2.bak") and open(backup, "rb").read() == b"secret bytes"
+    assert victim.read_bytes() == b"keep me"
+
+
+def test_append_durably_creates_0600_and_refuses_a_symlink(tmp_path) -> None:
+    archive = tmp_path / "k.retired"
+    append_durably(str(archive), b"one\n")
+    append_durably(str(archive), b"two\n")
+    assert archive.read_bytes() == b"one\ntwo\n" and mode_of(archive) == 0o600
+    (tmp_path / "link").symlink_to(archive)
+    with pytest.raises(FernetDotenvError, match="Cannot write"):
+        append_durably(str(tmp_path / "link"), b"three\n")
+    assert archive.read_bytes() == b"one\ntwo\n"

@@ -8,37 +8,23 @@ import glob
 import hashlib
 import multiprocessing
 import os
-import secrets
 
 import pytest
-from cryptography.fernet import Fernet
+from custody import make_files
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._audit import AuditTrail
 from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import EnvDocument
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError, LockTimeoutError
 from ansible_collections.fernet.dotenv.plugins.module_utils._formats import EncryptedEnv, decrypt, encrypt
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing
-from ansible_collections.fernet.dotenv.plugins.module_utils._rotation import Rotation, expand_paths, rotation_status
+from ansible_collections.fernet.dotenv.plugins.module_utils._rotation import (
+    Rotation,
+    expand_paths,
+    key_coverage,
+    rotation_status,
+)
 
 T0 = datetime.datetime(2026, 1, 1, 12, 0, tzinfo=datetime.timezone.utc)
-
-
-def make_files(directory, ring: KeyRing, count: int = 6) -> dict[str, bytes]:
-    """Encrypted files in every format (values, whole, bare), returning path -> plaintext."""
-    os.makedirs(directory, exist_ok=True)
-    plaintexts = {}
-    for n in range(count):
-        text = f"# file {n}\nDB_PASSWORD='{secrets.token_urlsafe(16)}'\r\nexport N={n}\n".encode()
-        path = os.path.join(directory, f"app{n}.env.encrypted")
-        fmt = ("values", "whole", "bare")[n % 3]
-        if fmt == "bare":
-            data = Fernet(ring.primary.to_text().encode()).encrypt(text) + b"\n"
-        else:
-            data = encrypt(EnvDocument.from_bytes(text), ring, format=fmt)
-        with open(path, "wb") as handle:
-            handle.write(data)
-        plaintexts[path] = text
-    return plaintexts
 
 
 def plaintext_of(path: str, ring: KeyRing) -> bytes:
@@ -115,15 +101,15 @@ def test_one_undecryptable_file_changes_nothing_and_records_failed(setup) -> Non
     with pytest.raises(FernetDotenvError) as info:
         rotation(tmp_path, old).run()
     assert "no file was changed" in str(info.value) and "zz-foreign.env.encrypted" in str(info.value)
+    assert f"file kid {stranger.primary.kid}" in str(info.value)
     assert digest_all([*files, bad]) == before
     records = AuditTrail(str(tmp_path / "audit.jsonl")).check().records
-    assert [r["status"] for r in records] == ["initiated", "failed"]
+    # every file is opened before anything is written: the failure is the only record, and no key file exists
+    assert [r["status"] for r in records] == ["failed"]
     assert "zz-foreign.env.encrypted" in records[-1]["error"]
     assert not glob.glob(str(tmp_path / "env" / ".*.tmp"))
     assert not glob.glob(str(tmp_path / "env" / "*.bak"))
-    # the ring written before the failure still opens every file
-    ring = KeyRing.from_file(str(tmp_path / "new.key"))
-    assert all(plaintext_of(path, ring) == text for path, text in files.items())
+    assert not (tmp_path / "new.key").exists()
 
 
 def test_a_file_that_is_not_encrypted_is_refused_and_recorded(setup) -> None:
@@ -241,3 +227,49 @@ def test_status_reports_interrupted_and_tampering(tmp_path) -> None:
     lines[1] = lines[1].replace("completed", "failed")
     (tmp_path / "audit.jsonl").write_text("\n".join(lines) + "\n")
     assert not rotation_status(trail, now=T0).audit_intact
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing a file's owner needs root")
+def test_owner_and_mode_are_kept(setup) -> None:
+    tmp_path, old, files = setup
+    for path in files:
+        os.chown(path, 1, 1)
+        os.chmod(path, 0o640)
+    rotation(tmp_path, old).run()
+    for path in files:
+        info = os.stat(path)
+        assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (1, 1, 0o640)
+
+
+def test_key_coverage_names_the_keys_files_and_backups_need(setup) -> None:
+    tmp_path, old, files = setup
+    first = rotation(tmp_path, old).run()
+    current = KeyRing.from_file(str(tmp_path / "new.key"))
+    trail = AuditTrail(str(tmp_path / "audit.jsonl"))
+    everything = key_coverage([str(tmp_path / "env")], keys=KeyRing.union(current, old), trail=trail)
+    assert everything.keys_needed == sorted({old.primary.kid, current.primary.kid})
+    assert everything.keys_missing == [] and everything.files_missing_key == []
+    assert everything.files == len(files) and everything.backups == len(first["backups"])
+    new_only = key_coverage([str(tmp_path / "env")], keys=current, trail=trail)
+    # a bare token names no key: a backup no key at hand authenticates counts as "unknown"
+    assert new_only.keys_missing == sorted([old.primary.kid, "unknown"])
+    assert sorted(new_only.files_missing_key) == sorted(first["backups"])
+    nothing = key_coverage([str(tmp_path / "env" / "app0.env.encrypted")], keys=None)
+    assert nothing.keys_missing == nothing.keys_needed and nothing.files == 1
+
+
+def test_only_if_due_finishes_an_interrupted_rotation(setup) -> None:
+    tmp_path, old, files = setup
+    rotation(tmp_path, old, now=T0).run()
+    ring = KeyRing.from_file(str(tmp_path / "new.key"))
+    trail = AuditTrail(str(tmp_path / "audit.jsonl"))
+    interrupted = Key.generate()
+    trail.append(dict(id="cut", event="rotation", status="initiated", new_key_fingerprint=interrupted.fingerprint,
+                      time="2026-01-02T00:00:00Z"))
+    soon = T0 + datetime.timedelta(days=3)
+    assert rotation_status(trail, now=soon).interrupted and not rotation_status(trail, now=soon).overdue
+    result = rotation(tmp_path, ring.with_primary(interrupted), only_if_due=True, now=soon).run()
+    assert result["changed"] and result["resumed"] and result["audit_id"] == "cut"
+    assert result["new_key_fingerprint"] == interrupted.fingerprint
+    assert [r["status"] for r in trail.check().records][-2:] == ["in_progress", "completed"]
+    assert not rotation_status(trail, now=soon).interrupted
