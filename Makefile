@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # make demo   build and install the collection locally, then run the demo playbook on localhost
-# make bench  benchmarks (template lookups, rotation)
+# make bench  benchmarks (template lookups, rotation, parser on adversarial lines)
 # make stress the key custody state machine at 20,000 steps (make test runs 2,000), printing its figures
 # make test   unit tests, ansible-test sanity, ansible-lint, changelog lint, integration targets, end-to-end tests
 #             (SSH target, leaks, crash safety, lookup cache, AWX through ansible-runner), Molecule scenarios
@@ -88,6 +88,7 @@ stress: install
 bench: install
 	PYTHONPATH=$(COLLECTIONS) $(BIN)/python benchmarks/bench_lookup.py
 	PYTHONPATH=$(COLLECTIONS) $(BIN)/python benchmarks/bench_rotation.py
+	PYTHONPATH=$(COLLECTIONS) $(BIN)/python benchmarks/bench_parser.py
 
 # The ansible-core matrix for units and sanity: 2.18 on Python 3.11 and 2.21 on Python 3.12 (pyenv), besides
 # the main 2.19 on 3.11 above; everything else runs on 2.19. The custody state machine runs its full 2,000 steps

@@ -34,7 +34,6 @@ _DOUBLE_QUOTED = re.compile(r'"(?:\\.|[^"\\])*"', re.DOTALL)
 _REST_OF_LINE = re.compile(r"[^\r\n]*")
 _COMMENT = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
 _LINE_END = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
-_INLINE_COMMENT = re.compile(r"\s+#.*")
 _DOUBLE_ESCAPES = re.compile(r"\\[\\'\"abfnrtv]")
 _SINGLE_ESCAPES = re.compile(r"\\[\\']")
 _ESCAPED = {
@@ -78,7 +77,23 @@ def decode_value(raw: str | None) -> str | None:
         return _SINGLE_ESCAPES.sub(lambda m: _ESCAPED[m.group(0)], raw[1:-1])
     if raw.startswith('"'):
         return _DOUBLE_ESCAPES.sub(lambda m: _ESCAPED[m.group(0)], raw[1:-1])
-    return _INLINE_COMMENT.sub("", raw).rstrip()
+    comment = inline_comment_start(raw)
+    return (raw if comment is None else raw[:comment]).rstrip()
+
+
+def inline_comment_start(raw: str) -> int | None:
+    """Where the inline comment of a bare value starts - the whitespace run before the first '#' that follows
+    whitespace - or None. python-dotenv cuts at the leftmost match of \\s+#.*; that regex takes quadratic time on a
+    long run of spaces with no '#' after it, this scan takes linear time for any text."""
+    position = raw.find("#", 1)
+    while position != -1:
+        if raw[position - 1].isspace():
+            start = position - 1
+            while start > 0 and raw[start - 1].isspace():
+                start -= 1
+            return start
+        position = raw.find("#", position + 1)
+    return None
 
 
 def encode_value(value: str | None) -> str | None:
@@ -148,14 +163,15 @@ def _parse_entry(cur: _Cursor) -> Entry:
             raw = cur.take(_SINGLE_QUOTED if first == "'" else _DOUBLE_QUOTED)
             if raw is None:
                 kind = "single" if first == "'" else "double"
-                raise cur.fail(key_pos, f"unterminated {kind}-quoted value of {name}")
+                raise cur.fail(key_pos, f"unterminated {kind}-quoted value")
         else:
             raw = cur.take(_REST_OF_LINE) or ""
     lead = cur.text[start:value_start]
     tail_start = cur.pos
     cur.take(_COMMENT)
     if cur.take(_LINE_END) is None:
-        what = f"after the value of {name}" if raw is not None else f"after {name}" if name else "in the comment"
+        # never the name: python-dotenv reads the first word of any line as one, and it may be a secret
+        what = "after the value" if raw is not None else "after the variable name" if name else "in the comment"
         raise cur.fail(cur.pos, f"unexpected text {what} (quote the value, or start comments with ' #')")
     return Entry(lead=lead, name=name, raw_value=raw, tail=cur.text[tail_start:cur.pos])
 
@@ -235,9 +251,9 @@ class EnvDocument:
             lead, tail = entry.lead, entry.tail
             if entry.raw_value is not None and not entry.raw_value.startswith(("'", '"')):
                 # keep an inline comment that was part of a bare value
-                comment = _INLINE_COMMENT.search(entry.raw_value)
-                if comment:
-                    tail = entry.raw_value[comment.start():] + tail
+                comment = inline_comment_start(entry.raw_value)
+                if comment is not None:
+                    tail = entry.raw_value[comment:] + tail
             if entry.raw_value is None and raw is not None:
                 lead = lead.rstrip(" \t") + "="
                 tail = (" " if tail.lstrip(" \t").startswith("#") else "") + tail.lstrip(" \t")

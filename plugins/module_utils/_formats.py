@@ -10,17 +10,24 @@ values::
 
     $FERNET_DOTENV;1;values;kid=3f2a9c0d1e4b5a67
     DB_HOST=gAAAAA...            one line per binding: the name in clear, the raw value as its own token
-    DEBUG                        a binding written without '=' (its value is None)
-    @layout=gAAAAA...            everything else of the source (comments, blank lines, quoting, export) as a token
+    @layout=gAAAAA...            everything else of the source (comments, blank lines, quoting, export, and every
+                                 binding whose name is not written in clear) as a token
     @mac=<hex>                   HMAC-SHA256 over the lines above, keyed from the key that wrote the file
+
+Only identifier-shaped names of bindings written with '=' are put in clear. python-dotenv reads each continuation
+line of an unquoted multi-line value (a PEM or base64 body) as a name of its own, and such a "name" is a piece of
+a secret; base64 has '=' only as padding, at the end. So these bindings stay inside the layout, whole: a name that
+is not an identifier, a binding without '=', one whose value is only '=' padding, and one with an empty value whose
+name looks like data (mixed case, no '_') or that directly follows another binding kept in the layout. Files of
+0.1.0 (non-identifier names percent-encoded in clear, bindings without '=' as a bare name line) are still read.
 
 whole::
 
     $FERNET_DOTENV;1;whole;kid=3f2a9c0d1e4b5a67;sha256=<hex SHA-256 of the token>
     gAAAAA...                    the whole .env as one token
 
-Names are percent-encoded where they hold anything but letters, digits, '_', '.' and '-', so every line of a
-values file is ASCII and nothing but a name is ever in clear.
+Every line of a values file is ASCII. Anything a reader finds inconsistent - a layout of the wrong shape, a token
+that is not UTF-8, a name that does not match its layout - is a Checksum mismatch, never a Python error.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import hmac
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from ansible_collections.fernet.dotenv.plugins.module_utils import _fernet
 from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import EnvDocument, Entry
@@ -47,10 +54,10 @@ FORMATS = ("values", "whole")
 MAGIC = "$FERNET_DOTENV"
 FORMAT_VERSION = 1
 _HEADER = re.compile(
-    r"\$FERNET_DOTENV;(?P<version>[0-9]+);(?P<format>values|whole);kid=(?P<kid>[0-9a-f]{16})"
+    r"\$FERNET_DOTENV;(?P<version>[0-9]{1,9});(?P<format>values|whole);kid=(?P<kid>[0-9a-f]{16})"
     r"(?:;sha256=(?P<sha256>[0-9a-f]{64}))?"
 )
-_NAME_SAFE = "_.-"
+_CLEAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _LAYOUT = "@layout"
 _MAC = "@mac"
 _MAC_CONTEXT = b"fernet.dotenv values-format MAC v1"
@@ -209,26 +216,37 @@ class EncryptedEnv:
             name, sep, token = line.partition("=")
             if not name or name.startswith("@") or (sep and not token):
                 raise _damaged(self.path, "a variable line is malformed")
-            pairs.append((unquote(name, errors="strict"), token if sep else None))
+            try:
+                pairs.append((unquote(name, errors="strict"), token if sep else None))
+            except UnicodeDecodeError:
+                raise _damaged(self.path, "a variable name does not decode") from None
         try:
-            layout = json.loads(_open(key, layout_token.encode("ascii"), self.path).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
+            layout = json.loads(_text(_open(key, layout_token.encode("ascii"), self.path), self.path))
+        except ValueError:
             raise _damaged(self.path, "the layout does not decode") from None
+        if not isinstance(layout, list):
+            raise _damaged(self.path, "the layout is not a list")
         entries: list[Entry] = []
         tokens: dict[tuple[str, str | None], str] = {}
         remaining = iter(pairs)
         for item in layout:
             if isinstance(item, str):
                 entries.append(Entry(lead=item))
-                continue
-            try:
-                name, token = next(remaining)
-            except StopIteration:
-                raise _damaged(self.path, "the layout names more variables than the file holds") from None
-            raw = None if token is None else _open(key, token.encode("ascii"), self.path).decode("utf-8")
-            if token is not None:
-                tokens[(name, raw)] = token
-            entries.append(Entry(lead=item[0], name=name, raw_value=raw, tail=item[1]))
+            elif isinstance(item, dict):
+                entries.append(_hidden_entry(item, self.path))
+            elif isinstance(item, list) and len(item) == 2 and all(isinstance(part, str) for part in item):
+                try:
+                    name, token = next(remaining)
+                except StopIteration:
+                    raise _damaged(self.path, "the layout names more variables than the file holds") from None
+                raw = None if token is None else _text(_open(key, token.encode("ascii"), self.path), self.path)
+                if not _lead_names(item[0], name, has_value=raw is not None):
+                    raise _damaged(self.path, "a variable name does not match the layout")
+                if token is not None:
+                    tokens[(name, raw)] = token
+                entries.append(Entry(lead=item[0], name=name, raw_value=raw, tail=item[1]))
+            else:
+                raise _damaged(self.path, "the layout holds an item of the wrong shape")
         if next(remaining, None) is not None:
             raise _damaged(self.path, "the file holds more variables than the layout names")
         document = EnvDocument(entries)
@@ -236,6 +254,37 @@ class EncryptedEnv:
             plaintext=document.to_bytes(), format="values", key_fingerprint=key.fingerprint, path=self.path, tokens=tokens,
             layout=(json.dumps(layout), layout_token), parsed=document,
         )
+
+
+_HIDDEN_FIELDS = ("lead", "name", "raw", "tail")
+
+
+def _hidden_entry(item: dict, path: str) -> Entry:
+    """A binding kept whole inside the layout."""
+    shaped = sorted(item) == sorted(_HIDDEN_FIELDS) and isinstance(item["raw"], (str, type(None)))
+    if not shaped or not all(isinstance(item[part], str) for part in ("lead", "name", "tail")):
+        raise _damaged(path, "the layout holds a variable of the wrong shape")
+    if not _lead_names(item["lead"], item["name"], has_value=item["raw"] is not None):
+        raise _damaged(path, "a variable name does not match the layout")
+    return Entry(lead=item["lead"], name=item["name"], raw_value=item["raw"], tail=item["tail"])
+
+
+def _lead_names(lead: str, name: str, *, has_value: bool) -> bool:
+    """Whether the text before a value is what the parser makes of a binding of name: what the lookup reads (the
+    name) and what decrypt_env writes (the text) must agree."""
+    text = lead.replace("\r\n", "\n").replace("\r", "\n").rstrip(" \t")
+    if has_value:
+        if not text.endswith("="):
+            return False
+        text = text[:-1].rstrip(" \t")
+    return bool(name) and (text.endswith(f"'{name}'") or text.endswith(name))
+
+
+def _text(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _damaged(path, "a token does not hold UTF-8 text") from None
 
 
 def _looks_like_header(line: str) -> bool:
@@ -287,17 +336,19 @@ def encrypt(
     old_tokens = previous.tokens if reuse and previous else {}
     lines = [f"{MAGIC};{FORMAT_VERSION};values;kid={key.kid}"]
     layout: list[object] = []
+    hidden = False
     for entry in document.entries:
         if entry.name is None:
             layout.append(entry.text)
             continue
-        layout.append([entry.lead, entry.tail])
-        name = quote(entry.name, safe=_NAME_SAFE)
-        if entry.raw_value is None:
-            lines.append(name)
+        hidden = not _name_in_clear(entry, after_hidden=hidden)
+        if hidden:
+            layout.append(dict(lead=entry.lead, name=entry.name, raw=entry.raw_value, tail=entry.tail))
             continue
-        token = old_tokens.get((entry.name, entry.raw_value)) or _seal(key, entry.raw_value.encode("utf-8"))
-        lines.append(f"{name}={token}")
+        layout.append([entry.lead, entry.tail])
+        raw = entry.raw_value or ""
+        token = old_tokens.get((entry.name, raw)) or _seal(key, raw.encode("utf-8"))
+        lines.append(f"{entry.name}={token}")
     layout_json = json.dumps(layout)
     if reuse and previous and previous.layout and previous.layout[0] == layout_json:
         layout_token = previous.layout[1]
@@ -306,6 +357,21 @@ def encrypt(
     lines.append(f"{_LAYOUT}={layout_token}")
     lines.append(f"{_MAC}={_mac(key, lines)}")
     return "".join(f"{line}\n" for line in lines).encode("ascii")
+
+
+def _name_in_clear(entry: Entry, *, after_hidden: bool) -> bool:
+    """Whether a binding's name may be written in clear (see the module docstring for why)."""
+    raw = entry.raw_value
+    if raw is None or not _CLEAR_NAME.fullmatch(entry.name or "") or (raw and not raw.strip("=")):
+        return False
+    if raw == "":
+        continued = after_hidden and "\n" not in entry.lead and "\r" not in entry.lead
+        return not (continued or _looks_like_data(entry.name or ""))
+    return True
+
+
+def _looks_like_data(name: str) -> bool:
+    return "_" not in name and any(c.islower() for c in name) and any(c.isupper() or c.isdigit() for c in name)
 
 
 def reencrypt(opened: DecryptedEnv, ring: KeyRing) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 
 import pytest
@@ -18,6 +19,7 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import (
     EnvDocument,
     decode_value,
     encode_value,
+    inline_comment_start,
 )
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import EnvParseError, FernetDotenvError
 
@@ -113,16 +115,20 @@ BAD = {
     "unterminated single": ("SECRET='s3cr3t-value\n", 1),
     "text after quote": ("\n\nSECRET='s3cr3t'-value\n", 3),
     "no name": ("=s3cr3t-value\n", 1),
+    # a line that starts with a secret: python-dotenv reads its first word as a name
+    "secret as a name, text after it": ("A=1\ns3cr3t_live_51Hx 'x\n", 2),
+    "secret as a name, unterminated quote": ("s3cr3t_live_51Hx='abc\n", 1),
+    "secret as a quoted name": ("'s3cr3t name' x\n", 1),
 }
 
 
 @pytest.mark.parametrize("text,line", BAD.values(), ids=list(BAD))
-def test_parse_errors_name_path_and_line_never_the_value(text: str, line: int) -> None:
+def test_parse_errors_name_path_and_line_never_any_text_of_the_line(text: str, line: int) -> None:
     with pytest.raises(EnvParseError) as info:
         EnvDocument.parse(text, path="app/.env")
     message = str(info.value)
     assert message.startswith(f"app/.env:{line}: ")
-    assert "s3cr3t" not in message
+    assert "s3cr3t" not in message and "51Hx" not in message
     assert reference(text) is None
 
 
@@ -183,3 +189,27 @@ def test_stream_reference_agrees_with_file_reference() -> None:
     # guards the helper: python-dotenv reading a stream (no newline translation) differs only on CR
     text = "A=1\nB='x'\n"
     assert dict(dotenv_values(stream=io.StringIO(text), interpolate=False)) == reference(text)
+
+
+ADVERSARIAL = [
+    "A=x" + " " * 5000 + "y\n",
+    "A=x" + " \t" * 3000 + "\n",
+    "A=" + "\t" * 4000 + "#\n",
+    "A=x" + " " * 4000 + "#c" + " " * 4000 + "#d\n",
+    "A=" + "\\'" * 3000 + "\n",
+    'A="' + '\\"' * 3000 + '"\n',
+    "A=" + "# " * 3000 + "\n",
+]
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL, ids=range(len(ADVERSARIAL)))
+def test_long_runs_of_spaces_quotes_and_hashes_read_as_python_dotenv_reads_them(text: str) -> None:
+    """Correctness on the adversarial lines the parser benchmark times at 1 MB (benchmarks/bench_parser.py)."""
+    assert EnvDocument.parse(text).as_dict() == reference(text)
+    assert EnvDocument.parse(text).text == text
+
+
+@given(st.text(st.sampled_from(" \t\u000b\u00a0#ab="), max_size=16))
+def test_inline_comments_are_cut_where_python_dotenvs_regex_cuts_them(raw: str) -> None:
+    match = re.search(r"\s+#.*", raw)
+    assert inline_comment_start(raw) == (match.start() if match else None)

@@ -3,11 +3,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 from __future__ import annotations
 
+import json
+import re
 import secrets
+import string
+from urllib.parse import quote
 
 import pytest
 from cryptography.fernet import Fernet
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import env_texts
 
@@ -18,7 +22,7 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._errors import (
     NotEncryptedError,
     WrongKeyError,
 )
-from ansible_collections.fernet.dotenv.plugins.module_utils._formats import EncryptedEnv, decrypt, encrypt
+from ansible_collections.fernet.dotenv.plugins.module_utils._formats import EncryptedEnv, _mac, _seal, decrypt, encrypt
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing
 
 RING = KeyRing([Key.generate()])
@@ -41,15 +45,120 @@ def test_round_trip_is_byte_exact(fmt: str, text: str) -> None:
     assert opened.format == fmt and opened.kid == RING.primary.kid
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
 @given(text=env_texts())
-def test_values_format_holds_nothing_in_clear_but_names(text: str) -> None:
+def test_values_format_holds_nothing_in_clear_but_identifier_names(text: str) -> None:
     doc = EnvDocument.parse(text)
     data = encrypt(doc, RING).decode("ascii")
     body = data.splitlines()[1:-2]
     for line in body:
-        token = line.partition("=")[2]
-        assert not token or token.startswith("gAAAAA")
-    assert len(body) == len(doc.bindings)
+        name, _sep, token = line.partition("=")
+        assert _IDENTIFIER.fullmatch(name) and token.startswith("gAAAAA")
+    assert len(body) <= len(doc.bindings)
+    assert decrypt(data.encode("ascii"), RING).text == text
+
+
+def _base64_lines(count: int, *, alphabet: str) -> list[str]:
+    return ["".join(secrets.choice(alphabet) for _char in range(64)) for _line in range(count)]
+
+
+@pytest.mark.parametrize("tail", ["", "=", "=="], ids=["no-padding", "one-pad", "two-pads"])
+def test_continuation_lines_of_an_unquoted_value_never_reach_the_file_in_clear(tail: str) -> None:
+    """python-dotenv reads each continuation line of an unquoted multi-line value (a PEM or base64 body) as a name
+    of its own; 0.1.0 wrote those names - pieces of the secret - in clear. Some base64 lines have neither '+' nor
+    '/' and are shaped like identifiers."""
+    body = _base64_lines(3, alphabet=string.ascii_letters + string.digits)
+    body += _base64_lines(2, alphabet=string.ascii_letters + string.digits + "+/")
+    body.append(body.pop()[:20] + tail)
+    text = "DB_HOST=db.internal\nSIGNING_CERT=MIIBIjAN" + "\n" + "\n".join(body) + "\nAPI_URL=https://x\n"
+    data = encrypt(EnvDocument.parse(text), RING)
+    for line in body:
+        for start in range(0, len(line) - 8):
+            assert line[start:start + 8].encode() not in data, "a piece of the value is in the file in clear"
+    assert b"\nDB_HOST=gAAAAA" in data and b"\nSIGNING_CERT=gAAAAA" in data and b"\nAPI_URL=gAAAAA" in data
+    opened = decrypt(data, RING)
+    assert opened.text == text and opened.as_dict() == EnvDocument.parse(text).as_dict()
+    # re-encrypting with the same key keeps every token, hidden bindings included
+    assert encrypt(opened.document, RING, previous=opened) == data
+
+
+def test_bindings_whose_names_are_not_identifiers_are_kept_in_the_layout() -> None:
+    text = "GOOD=1\nsk_live+abc/def=2\n'quoted name'=3\nBARE\nexport OK=4\n"
+    data = encrypt(EnvDocument.parse(text), RING)
+    assert b"sk_live" not in data and b"quoted" not in data and b"BARE" not in data
+    assert [line.split(b"=")[0] for line in data.splitlines()[1:-2]] == [b"GOOD", b"OK"]
+    assert decrypt(data, RING).text == text
+
+
+CRAFTED_LAYOUTS = {
+    "not a list": "{}",
+    "short binding item": "[[\"A=\"]]",
+    "number item": "[1]",
+    "hidden item of the wrong shape": "[{\"name\": 1}]",
+}
+
+
+@pytest.mark.parametrize("layout", CRAFTED_LAYOUTS.values(), ids=list(CRAFTED_LAYOUTS))
+def test_a_crafted_layout_is_a_checksum_mismatch_never_a_python_error(layout: str) -> None:
+    """Someone who holds the key can write any layout; reading it must fail as damage, not with a TypeError."""
+    key = RING.primary
+    lines = [f"$FERNET_DOTENV;1;values;kid={key.kid}", f"A={_seal(key, b'1')}",
+             f"@layout={_seal(key, layout.encode())}"]
+    lines.append(f"@mac={_mac(key, lines)}")
+    with pytest.raises(ChecksumMismatchError):
+        decrypt("".join(f"{line}\n" for line in lines).encode(), RING)
+
+
+CRAFTED_LINES = {
+    "value token not UTF-8": lambda key: [f"A={_seal(key, bytes([0xff, 0xfe]))}"],
+    "name that does not decode": lambda key: [f"%FF={_seal(key, b'1')}"],
+    "name that decodes to nothing usable": lambda key: [f"%0A={_seal(key, b'1')}"],
+}
+
+
+@pytest.mark.parametrize("make", CRAFTED_LINES.values(), ids=list(CRAFTED_LINES))
+def test_crafted_lines_are_a_checksum_mismatch_never_a_python_error(make) -> None:
+    key = RING.primary
+    layout = _seal(key, json.dumps([["A=", ""]]).encode())
+    lines = [f"$FERNET_DOTENV;1;values;kid={key.kid}", *make(key), f"@layout={layout}"]
+    lines.append(f"@mac={_mac(key, lines)}")
+    with pytest.raises(ChecksumMismatchError):
+        decrypt("".join(f"{line}\n" for line in lines).encode(), RING)
+
+
+def test_a_header_version_of_thousands_of_digits_is_damage() -> None:
+    data = encrypt(EnvDocument.parse("A=1\n"), RING).replace(b";1;values", b";" + b"9" * 5000 + b";values", 1)
+    with pytest.raises(ChecksumMismatchError):
+        decrypt(data, RING)
+
+
+@settings(max_examples=400)
+@given(data=st.data())
+def test_mutated_files_raise_only_the_collections_errors(data) -> None:
+    """Fuzz the decoder with real files of both formats, mutated: every failure is one of our errors."""
+    fmt = data.draw(st.sampled_from(["values", "whole"]))
+    text = data.draw(env_texts())
+    original = bytearray(encrypt(EnvDocument.parse(text), RING, format=fmt))
+    for _mutation in range(data.draw(st.integers(1, 4))):
+        kind = data.draw(st.sampled_from(["flip", "insert", "delete", "line"]))
+        at = data.draw(st.integers(0, len(original) - 1))
+        if kind == "flip":
+            original[at] ^= data.draw(st.integers(1, 255))
+        elif kind == "insert":
+            original[at:at] = data.draw(st.binary(min_size=1, max_size=8))
+        elif kind == "delete":
+            del original[at:at + data.draw(st.integers(1, 8))]
+        else:
+            lines = bytes(original).split(b"\n")
+            index = data.draw(st.integers(0, len(lines) - 1))
+            lines.insert(index, lines[data.draw(st.integers(0, len(lines) - 1))])
+            original = bytearray(b"\n".join(lines))
+    try:
+        decrypt(bytes(original), RING, path="fuzzed")
+    except FernetDotenvError:
+        pass
 
 
 def test_unchanged_values_keep_their_tokens() -> None:
@@ -187,3 +296,24 @@ def test_repr_never_shows_plaintext() -> None:
     shown = repr(opened) + repr(opened.document.entries)
     assert opened.kid in shown and "VAR_0" in shown
     assert not any(value in shown for value in values)
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+                     max_leaves=8)
+
+
+@settings(max_examples=300)
+@given(names=st.lists(st.text(max_size=6), max_size=4), values=st.lists(st.binary(max_size=6), max_size=4),
+       layout=_JSON)
+def test_files_crafted_by_a_key_holder_raise_only_the_collections_errors(names, values, layout) -> None:
+    """Whoever holds the key can write any names, value tokens and layout under a valid MAC."""
+    key = RING.primary
+    lines = [f"$FERNET_DOTENV;1;values;kid={key.kid}"]
+    lines += [f"{quote(name, safe='')}={_seal(key, value)}" for name, value in zip(names, values)]
+    lines += [f"@layout={_seal(key, json.dumps(layout).encode())}"]
+    lines.append(f"@mac={_mac(key, lines)}")
+    try:
+        decrypt("".join(f"{line}\n" for line in lines).encode(), RING, path="crafted")
+    except FernetDotenvError:
+        pass
