@@ -17,6 +17,11 @@ INSTALLED   := $(COLLECTIONS)/ansible_collections/fernet/dotenv
 SANITY_PY   ?= 3.11
 # pip versions ansible-test 2.19 / 2.21 bootstrap their virtual environments with
 GET_PIP     := 24.2 25.2
+# the ansible-core matrix (see `matrix` below): core version, interpreter, Python version
+PY312       ?= $(shell pyenv root 2>/dev/null)/versions/3.12.1/bin/python
+MATRIX      := 2.18:$(PYTHON):3.11 2.21:$(PY312):3.12
+MATRIX_VENVS := $(foreach m,$(MATRIX),$(CURDIR)/.venv-$(word 1,$(subst :, ,$(m)))/.installed)
+CORE_VENVS  := $(CURDIR)/.venv-2.18 $(VENV) $(CURDIR)/.venv-2.21
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
@@ -65,8 +70,10 @@ integration: install
 	cd $(INSTALLED) && $(BIN)/ansible-test integration --local --color no
 
 # real ansible-playbook runs: an sshd on 127.0.0.1 started and stopped by the tests, and the leak test
-e2e: install system
-	cd $(INSTALLED) && PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/e2e
+# the vars plugin test runs playbooks under every core version of the matrix
+e2e: install system $(MATRIX_VENVS)
+	cd $(INSTALLED) && FERNET_DOTENV_CORE_VENVS="$(CORE_VENVS)" PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m pytest -q \
+	  -p no:cacheprovider tests/e2e
 
 # Molecule scenarios (extensions/molecule): local hosts, and three SSH hosts in network namespaces. Run from the
 # repository root, where galaxy.yml puts Molecule in collection mode; the collection comes from collections/.
@@ -93,8 +100,6 @@ bench: install
 # The ansible-core matrix for units and sanity: 2.18 on Python 3.11 and 2.21 on Python 3.12 (pyenv), besides
 # the main 2.19 on 3.11 above; everything else runs on 2.19. The custody state machine runs its full 2,000 steps
 # once, in `units`; here a shorter run shows that it works on each core version.
-PY312       ?= $(shell pyenv root 2>/dev/null)/versions/3.12.1/bin/python
-MATRIX      := 2.18:$(PYTHON):3.11 2.21:$(PY312):3.12
 
 $(CURDIR)/.venv-%/.installed: tests/unit/requirements.txt
 	@spec=$$(printf '%s\n' $(MATRIX) | grep '^$*:'); python=$$(echo $$spec | cut -d: -f2); \
@@ -104,7 +109,7 @@ $(CURDIR)/.venv-%/.installed: tests/unit/requirements.txt
 	  $(CURDIR)/.venv-$*/bin/python -m pip install -q "ansible-core>=$*,<$$next" pytest -r tests/unit/requirements.txt
 	touch $@
 
-matrix: install system $(foreach m,$(MATRIX),$(CURDIR)/.venv-$(word 1,$(subst :, ,$(m)))/.installed)
+matrix: install system $(MATRIX_VENVS)
 	scripts/offline-get-pip $(BIN)/python $(GET_PIP)
 	@set -e; for spec in $(MATRIX); do \
 	  core=$$(echo $$spec | cut -d: -f1); py=$$(echo $$spec | cut -d: -f3); venv=$(CURDIR)/.venv-$$core; \

@@ -19,6 +19,9 @@ from ansible_collections.fernet.dotenv.plugins.plugin_utils._action import Keyed
 
 class ActionModule(KeyedAction):
     def module_args(self, args: dict, task_vars: dict, result: dict) -> dict:
+        if args.get("src") is not None and args.get("content") is not None:
+            # the module would say so too, but only after this plugin had replaced content with src's plaintext
+            raise FernetDotenvError("parameters are mutually exclusive: src|content")
         if args.get("src") is None:
             # plaintext given as content: nothing to decrypt, so no key goes anywhere
             args.pop("master_key", None)

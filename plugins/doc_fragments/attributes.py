@@ -15,7 +15,7 @@ attributes:
     description: Can run in check mode and return a changed status prediction without modifying the target.
     support: full
   diff_mode:
-    description: Returns details on what changed (or would change) in diff mode; secret values are masked.
+    description: Returns details on what changed (or would change) in diff mode - variable names, never a value.
     support: full
   safe_file_operations:
     description: Writes through a temp file beside the target, fsync and rename, so a reader never sees a partial file.

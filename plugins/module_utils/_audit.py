@@ -34,9 +34,8 @@ from dataclasses import dataclass, field
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import AuditError, LockTimeoutError
 from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import write_all
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KEY_TEXT
 
-# Shaped like a Fernet key (URL-safe base64 of 32 bytes): never allowed into the trail.
-_KEY_SHAPE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}=")
 
 
 def local_actor() -> dict:
@@ -152,7 +151,7 @@ class AuditTrail:
                 last = _last_line(handle)
                 entry["prev"] = line_hash(last) if last else None
                 line = json.dumps(entry, separators=(",", ":"), sort_keys=False, default=str)
-                if _KEY_SHAPE.search(line):
+                if KEY_TEXT.search(line):
                     raise AuditError(
                         f"Refusing to write to the audit trail {self.path}: the record holds something shaped "
                         "like a Fernet key"

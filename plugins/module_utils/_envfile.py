@@ -287,5 +287,5 @@ _SETTABLE_NAME = re.compile(r"[^=#\s'\"]+")
 def check_name(name: str) -> None:
     """Refuse a name the parser could not read back as a bare name."""
     if not isinstance(name, str) or not _SETTABLE_NAME.fullmatch(name) or name == "export":
-        shown = repr(name) if isinstance(name, str) and len(name) <= 64 else "the name given"
-        raise FernetDotenvError(f"{shown} is not a usable variable name (no spaces, '=', '#' or quotes)")
+        # never echoed: a name pasted by mistake may be a value
+        raise FernetDotenvError("The name given is not a usable variable name (no spaces, '=', '#' or quotes)")

@@ -12,7 +12,9 @@ Temp files are created 0600, so a plaintext never sits on disk with looser permi
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,16 +39,24 @@ def fsync_dir(directory: str) -> None:
 
 
 def read_bytes(path: str, *, what: str = "file") -> bytes:
-    """Read a whole file, turning every OS error into one sentence that names it."""
+    """Read a whole regular file, turning every OS error into one sentence that names it. Anything else is refused
+    before a byte is read: a FIFO would block the reader for ever."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise FernetDotenvError(f"Cannot read {path}: the {what} does not exist") from None
-    except IsADirectoryError:
-        raise FernetDotenvError(f"Cannot read {path}: it is a directory, not a {what}") from None
     except OSError as exc:
         raise FernetDotenvError(f"Cannot read {path}: {exc.strerror}") from None
+    kind = os.fstat(fd).st_mode
+    if not stat.S_ISREG(kind):
+        os.close(fd)
+        what = f"a directory, not a {what}" if stat.S_ISDIR(kind) else "not a regular file"
+        raise FernetDotenvError(f"Cannot read {path}: it is {what}")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            return handle.read()
+        except OSError as exc:
+            raise FernetDotenvError(f"Cannot read {path}: {exc.strerror}") from None
 
 
 def write_all(fd: int, data: bytes) -> None:
@@ -98,10 +108,11 @@ def _write_sync_close(fd: int, data: bytes) -> None:
 
 
 def write_temp_beside(path: str, data: bytes, *, mode: int | None = None, tag: str = "",
-                      syncer: Syncer | None = None) -> str:
+                      owner: tuple[int, int] | None = None, syncer: Syncer | None = None) -> str:
     """Write data to a new temp file in path's directory, fsync it (or hand it to syncer, which does) and return its
-    name (the caller renames it). tag marks temps of one kind (".name.<tag>XXXX.tmp") so that their owner can find
-    leftovers after a crash."""
+    name (the caller renames it). The temp is 0600 from its creation; mode and owner (uid, gid; -1 keeps one) are
+    set on it through its descriptor before anyone could open it by name. tag marks temps of one kind
+    (".name.<tag>XXXX.tmp") so that their owner can find leftovers after a crash."""
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FernetDotenvError(f"Cannot write {path}: the directory {directory} does not exist")
@@ -111,6 +122,8 @@ def write_temp_beside(path: str, data: bytes, *, mode: int | None = None, tag: s
         raise FernetDotenvError(f"Cannot write {path}: {exc.strerror} in {directory}") from None
     try:
         write_all(fd, data)
+        if owner is not None:
+            os.fchown(fd, *owner)
         if mode is not None:
             os.fchmod(fd, mode)
         if syncer is None:
@@ -118,7 +131,8 @@ def write_temp_beside(path: str, data: bytes, *, mode: int | None = None, tag: s
     except OSError as exc:
         os.close(fd)
         discard(temp)
-        raise FernetDotenvError(f"Cannot write {path}: {exc.strerror}") from None
+        what = "set the owner or group of" if exc.errno in (errno.EPERM, errno.EINVAL) and owner else "write"
+        raise FernetDotenvError(f"Cannot {what} {path}: {exc.strerror}") from None
     if syncer is None:
         os.close(fd)
     else:
@@ -153,11 +167,51 @@ def atomic_write(path: str, data: bytes, *, mode: int | None = None, tag: str = 
     replace_with(write_temp_beside(path, data, mode=mode, tag=tag), path)
 
 
-def make_backup(path: str, *, backup_dir: str | None = None, now: float | None = None) -> str:
+def write_secret(path: str, data: bytes, *, mode: int | None = None, owner: tuple[int, int] | None = None,
+                 backup: bool = False) -> str | None:
+    """The one way a key, a plaintext .env or an encrypted file is written: a 0600 temp beside the target, the
+    mode and owner set on the temp, fsync, rename. The target never exists with a looser mode than asked for, not
+    even for an instant, and a failure (an owner that cannot be set) leaves the old file and no temp.
+
+    mode None keeps an existing file's mode (0600 for a new one); owner None keeps an existing file's owner. A
+    symlink is written through to the file it points at; a symlink to nothing, or anything but a regular file, is
+    refused. With backup, the bytes being replaced are kept first as an exclusive 0600 copy; its name is returned.
+    """
+    target = secret_target(path)
+    current = os.stat(target) if os.path.exists(target) else None
+    if mode is None:
+        mode = stat.S_IMODE(current.st_mode) if current else SECRET_MODE
+    if owner is None and current is not None and (current.st_uid, current.st_gid) != (os.geteuid(), os.getegid()):
+        owner = (current.st_uid, current.st_gid)
+    temp = write_temp_beside(target, data, mode=mode, owner=owner)
+    try:
+        backup_name = make_backup(target, copy=True) if backup and current else None
+    except FernetDotenvError:
+        discard(temp)
+        raise
+    replace_with(temp, target)
+    return backup_name
+
+
+def secret_target(path: str) -> str:
+    """The file a write to path lands in: path, or the file a symlink there points at. Refuses a symlink to
+    nothing (it could point anywhere a planted link likes) and anything that is not a regular file (a FIFO would
+    hang the reader, a device would be written to)."""
+    if os.path.islink(path) and not os.path.exists(path):
+        raise FernetDotenvError(f"Cannot write {path}: it is a symlink to a file that does not exist")
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    if os.path.exists(target) and not os.path.isfile(target):
+        kind = "a directory" if os.path.isdir(target) else "not a regular file"
+        raise FernetDotenvError(f"Cannot write {path}: it is {kind}")
+    return target
+
+
+def make_backup(path: str, *, backup_dir: str | None = None, copy: bool = False, now: float | None = None) -> str:
     """Keep the current bytes of path as <name>.<UTC timestamp>[-n].bak, beside it or in backup_dir, and return
     the name. A hard link where the file system allows (instant, and the original's inode is never written
-    again: writers here always rename), else a 0600 copy. Either way the name is created exclusively: whatever
-    already sits there (a file, a planted symlink) is neither followed nor replaced; the next name is taken."""
+    again: writers here always rename), else - or with copy, for plaintext and keys, whose backup must be 0600
+    whatever the original's mode - a 0600 copy. Either way the name is created exclusively: whatever already sits
+    there (a file, a planted symlink) is neither followed nor replaced; the next name is taken."""
     source = os.path.realpath(path)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
     base = os.path.join(backup_dir or os.path.dirname(os.path.abspath(path)), os.path.basename(path))
@@ -167,13 +221,14 @@ def make_backup(path: str, *, backup_dir: str | None = None, now: float | None =
     while True:
         counter += 1
         candidate = f"{base}.{stamp}.bak" if counter == 1 else f"{base}.{stamp}-{counter}.bak"
-        try:
-            os.link(source, candidate)
-            return candidate
-        except FileExistsError:
-            continue
-        except OSError:
-            pass  # another file system, or no hard links there: copy
+        if not copy:
+            try:
+                os.link(source, candidate)
+                return candidate
+            except FileExistsError:
+                continue
+            except OSError:
+                pass  # another file system, or no hard links there: copy
         try:
             _copy_exclusive(source, candidate)
             return candidate

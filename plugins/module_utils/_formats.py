@@ -272,11 +272,11 @@ def _hidden_entry(item: dict, path: str) -> Entry:
 def _lead_names(lead: str, name: str, *, has_value: bool) -> bool:
     """Whether the text before a value is what the parser makes of a binding of name: what the lookup reads (the
     name) and what decrypt_env writes (the text) must agree."""
-    text = lead.replace("\r\n", "\n").replace("\r", "\n").rstrip(" \t")
+    text = lead.replace("\r\n", "\n").replace("\r", "\n").rstrip()
     if has_value:
         if not text.endswith("="):
             return False
-        text = text[:-1].rstrip(" \t")
+        text = text[:-1].rstrip()
     return bool(name) and (text.endswith(f"'{name}'") or text.endswith(name))
 
 
@@ -310,7 +310,7 @@ def _seal(key: Key, plaintext: bytes) -> str:
 
 
 def _single_token(key: Key, plaintext: bytes, format: str) -> bytes:
-    """A whole-format file, or a bare token (which only rotation writes, so other tools keep reading the file)."""
+    """A whole-format file, or a bare token (written only over a bare token, so other tools keep reading it)."""
     token = _seal(key, plaintext)
     if format == "bare":
         return f"{token}\n".encode("ascii")
@@ -326,10 +326,11 @@ def encrypt(
     previous: DecryptedEnv | None = None,
 ) -> bytes:
     """Encrypt a document with the ring's primary key. With previous (the file being replaced, opened with the
-    same ring), the values format keeps the token of every line whose name and raw value did not change."""
+    same ring), the values format keeps the token of every line whose name and raw value did not change. "bare"
+    is for a file that already is a bare token (it stays one, so other Fernet tools keep reading it)."""
     key = ring.primary
-    if format == "whole":
-        return _single_token(key, document.to_bytes(), "whole")
+    if format in ("whole", "bare"):
+        return _single_token(key, document.to_bytes(), format)
     if format != "values":
         raise FernetDotenvError(f"Unknown format {format!r}: use one of {', '.join(FORMATS)}")
     reuse = previous is not None and previous.format == "values" and previous.kid == key.kid

@@ -31,6 +31,8 @@ ENV_KEY_FILE = "SECRETS_MASTER_KEY_FILE"
 _SEPARATORS = re.compile(r"[\s,]+")
 _COMMENT = re.compile(r"#[^\n]*")
 _KEY_RE = re.compile(r"[A-Za-z0-9_-]{43}=?")
+# Anything in a longer text that the key parser would take for a key, padded or not.
+KEY_TEXT = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?:=|(?![A-Za-z0-9_=-]))")
 
 
 def ring_parts(text: str) -> list[str]:

@@ -43,16 +43,3 @@ def mask(value: object, *, visible: int = 4) -> str:
     if visible <= 0 or len(text) < 3 * visible:
         return FULL_MASK
     return f"{text[:visible]}...{text[-visible:]}"
-
-
-def masked_listing(values: dict[str, str | None], *, changed: Iterable[str] = ()) -> str:
-    """One line per variable for a diff: sensitive values masked whole, others partly; never a whole value."""
-    changed = set(changed)
-    lines = []
-    for name, value in values.items():
-        if value is None:
-            shown = name
-        else:
-            shown = f"{name}={FULL_MASK if is_sensitive(name) else mask(value)}"
-        lines.append(f"{shown}  # changed" if name in changed else shown)
-    return "".join(f"{line}\n" for line in lines)

@@ -9,15 +9,17 @@ place where engine errors become fail_json."""
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
+import re
 from collections.abc import Callable
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import EnvDocument
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
-from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import discard, read_bytes, replace_with, write_temp_beside
+from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import SECRET_MODE, read_bytes, secret_target, write_secret
 from ansible_collections.fernet.dotenv.plugins.module_utils._formats import DecryptedEnv, decrypt
-from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KeyRing, resolve_key_ring
-from ansible_collections.fernet.dotenv.plugins.module_utils._masking import masked_listing
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KEY_TEXT, KeyRing, resolve_key_ring
 
 KEY_ARGS = dict(
     master_key=dict(type="str", no_log=True),
@@ -56,52 +58,81 @@ def open_encrypted(path: str, ring: KeyRing) -> DecryptedEnv:
     return decrypt(read_bytes(path, what="encrypted file"), ring, path=path)
 
 
-def check_not_directory(path: str, what: str) -> None:
+def check_target(path: str, what: str) -> None:
+    """Refuse, before anything is read or written (check mode too), a path the task could not write safely."""
     if os.path.isdir(path):
         raise FernetDotenvError(f"Cannot write {path}: it is a directory; {what} must name a file")
+    secret_target(path)
 
 
 def env_diff(path: str, *, before: dict | None, after: dict | None) -> dict:
-    # on a new file every line is new anyway; mark changes only against an existing one
-    changed = [name for name, value in (after or {}).items() if before is not None and before.get(name, ()) != value]
-    return dict(
-        before_header=path,
-        after_header=path,
-        before=masked_listing(before) if before is not None else "",
-        after=masked_listing(after, changed=changed) if after is not None else "",
-    )
+    """A diff of variable names only: a line per variable before and after, a changed one marked as such, so that
+    added, removed and changed variables show - and never a character of any value."""
+    def listing(values: dict | None, *, mark: bool) -> str:
+        lines = []
+        for name, value in (values or {}).items():
+            changed = mark and before is not None and name in before and before[name] != value
+            lines.append(f"{name}  # changed" if changed else name)
+        return "".join(f"{line}\n" for line in lines)
+
+    return dict(before_header=path, after_header=path, before=listing(before, mark=False),
+                after=listing(after, mark=True))
 
 
 def write_file(module, *, path: str, data: bytes, backup: bool, result: dict) -> None:
-    """Write data to path safely, noting the backup in result. A new file is renamed into place with mode 0600
-    (atomic_move would create it from the umask first); an existing one goes through atomic_move, which keeps its
-    owner, mode and SELinux context until set_fs_attributes_if_different applies the task's."""
-    backup_file = None
-    exists = os.path.lexists(path)
-    if backup and exists:
-        backup_file = module.backup_local(path)
-    temp = write_temp_beside(path, data, mode=0o600)
-    try:
-        if exists:
-            module.atomic_move(temp, path, unsafe_writes=module.params.get("unsafe_writes", False))
-        else:
-            replace_with(temp, path)
-    finally:
-        discard(temp)
+    """Write a module's file through the engine's one write path (write_secret): the task's mode, owner and group
+    are set on the temp file before it is renamed into place, so the file never has a looser mode than asked for
+    and a task whose owner cannot be set fails without writing. A symbolic mode (u=rw) is applied afterwards, by
+    finish(), starting from 0600."""
+    backup_file = write_secret(path, data, mode=_octal_mode(module.params.get("mode")), owner=_owner(module, path),
+                               backup=backup)
     if backup_file:
         result["backup_file"] = backup_file
 
 
+def _octal_mode(mode: object) -> int | None:
+    if isinstance(mode, int):
+        return mode
+    if isinstance(mode, str) and re.fullmatch(r"0?[0-7]{3,4}", mode):
+        return int(mode, 8)
+    return None if mode is None else SECRET_MODE
+
+
+def _owner(module, path: str) -> tuple[int, int] | None:
+    """(uid, gid) from the owner and group options (names or numbers; -1 leaves one as it is), or None."""
+    owner, group = module.params.get("owner"), module.params.get("group")
+    if owner is None and group is None:
+        return None
+    return _lookup(owner, pwd.getpwnam, "user", path), _lookup(group, grp.getgrnam, "group", path)
+
+
+def _lookup(name: object, find, kind: str, path: str) -> int:
+    if name is None:
+        return -1
+    text = str(name)
+    if text.isdigit():
+        return int(text)
+    try:
+        entry = find(text)
+    except KeyError:
+        raise FernetDotenvError(f"Cannot write {path}: there is no {kind} named {text}") from None
+    return entry[2]
+
+
 def finish(module, result: dict, *, path: str) -> None:
-    """Apply owner/group/mode/attributes to an existing path (predicting them in check mode) and exit."""
+    """Apply owner/group/mode/attributes to an existing path - the file a symlink there points at - (predicting
+    them in check mode) and exit."""
     if os.path.exists(path):
-        file_args = module.load_file_common_arguments(module.params, path=path)
+        file_args = module.load_file_common_arguments(module.params, path=os.path.realpath(path))
         result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
     module.exit_json(**result)
 
 
 def run(module, body: Callable[[dict], None], result: dict) -> None:
-    """Run a module body; every engine error becomes fail_json with its one-sentence message."""
+    """Run a module body; every engine error becomes fail_json with its one-sentence message. Anything in the
+    task's arguments that the key parser would take for a key (a key pasted into reason, say) is masked in every
+    result, message and the invocation, as no_log masks the values of no_log options."""
+    module.no_log_values.update(_key_texts(module.params))
     try:
         body(result)
     except FernetDotenvError as exc:
@@ -109,3 +140,13 @@ def run(module, body: Callable[[dict], None], result: dict) -> None:
         result.pop("diff", None)
         result["changed"] = False
         module.fail_json(msg=str(exc), **result)
+
+
+def _key_texts(value: object) -> set[str]:
+    if isinstance(value, str):
+        return {match.group(0).rstrip("=") for match in KEY_TEXT.finditer(value)}
+    if isinstance(value, dict):
+        return set().union(*(_key_texts(item) for item in value.values())) if value else set()
+    if isinstance(value, (list, tuple)):
+        return set().union(*(_key_texts(item) for item in value)) if value else set()
+    return set()

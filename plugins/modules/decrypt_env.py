@@ -17,6 +17,10 @@ description:
     from the controller, and only the plaintext travels to the target, which needs nothing but Python.
     With O(remote_src=true), O(src) is on the target and is decrypted there (the target needs C(cryptography)).
   - Idempotent - nothing is written when O(dest) already holds the same text.
+  - O(dest) is 0600 (or O(mode)) from the instant it exists - owner, group and mode are set on a temp file beside it
+    before it is renamed into place - and a task whose O(owner) or O(group) cannot be set fails without writing.
+    A symlink as O(dest) is written through to the file it points at; a symlink to nothing, a FIFO or any other
+    non-regular file is refused.
 author:
   - fernet.dotenv maintainers (!UNKNOWN)
 extends_documentation_fragment:
@@ -34,7 +38,7 @@ options:
     description:
       - A plaintext C(.env) text or dictionary of variables to write instead of decrypting O(src).
       - The action plugin sets it to the plaintext it decrypted on the controller; set it yourself only to write
-        a plaintext you already hold, with this module's masked diff, mode and backup handling.
+        a plaintext you already hold, with this module's diff, mode and backup handling.
     type: raw
   dest:
     description:
@@ -48,7 +52,8 @@ options:
     default: false
   backup:
     description:
-      - Keep a timestamped copy of O(dest) before replacing it. The copy holds plaintext; it gets the mode of O(dest).
+      - Keep a copy of O(dest) before replacing it, C(<dest>.<UTC timestamp>.bak). The copy holds plaintext: it is
+        created exclusively (never through a symlink), mode V(0600) from its creation.
     type: bool
     default: false
   mode:
@@ -57,7 +62,7 @@ options:
     type: raw
     default: '0600'
 notes:
-  - Diff mode shows variable names; values are masked (sensitive names entirely).
+  - Diff mode shows variable names and whether each was added, removed or changed, never a character of a value.
 seealso:
   - module: fernet.dotenv.encrypt_env
   - module: ansible.builtin.copy
@@ -117,7 +122,7 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._errors import EnvPa
 from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import read_bytes
 from ansible_collections.fernet.dotenv.plugins.module_utils._modules import (
     KEY_ARGS,
-    check_not_directory,
+    check_target,
     document_from_content,
     env_diff,
     finish,
@@ -141,7 +146,7 @@ def _variables(data: bytes | None, dest: str) -> dict | None:
 def decrypt_env(module: AnsibleModule, result: dict) -> None:
     params = module.params
     dest = params["dest"]
-    check_not_directory(dest, "dest")
+    check_target(dest, "dest")
     if params["content"] is not None:
         document = document_from_content(params["content"])
     else:

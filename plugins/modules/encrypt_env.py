@@ -51,7 +51,7 @@ options:
     default: values
   backup:
     description:
-      - Keep a timestamped copy of O(dest) before replacing it.
+      - Keep a copy of O(dest), C(<dest>.<UTC timestamp>.bak), mode V(0600), before replacing it.
     type: bool
     default: false
   force:
@@ -61,7 +61,7 @@ options:
     type: bool
     default: false
 notes:
-  - Diff mode shows variable names; values are masked (sensitive names entirely).
+  - Diff mode shows variable names and whether each was added, removed or changed, never a character of a value.
 seealso:
   - module: fernet.dotenv.decrypt_env
   - module: fernet.dotenv.env_value
@@ -124,7 +124,7 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import read_
 from ansible_collections.fernet.dotenv.plugins.module_utils._formats import encrypt
 from ansible_collections.fernet.dotenv.plugins.module_utils._modules import (
     KEY_ARGS,
-    check_not_directory,
+    check_target,
     document_from_content,
     env_diff,
     finish,
@@ -144,7 +144,7 @@ def encrypt_env(module: AnsibleModule, result: dict) -> None:
         document = EnvDocument.from_bytes(read_bytes(params["src"], what=".env file"), path=params["src"])
     dest = params["dest"] or f"{params['src']}.encrypted"
     result["dest"] = dest
-    check_not_directory(dest, "dest")
+    check_target(dest, "dest")
     previous = None
     if os.path.exists(dest):
         try:

@@ -53,11 +53,11 @@ options:
     default: values
   backup:
     description:
-      - Keep a timestamped copy of the file before replacing it.
+      - Keep a copy of the file, C(<path>.<UTC timestamp>.bak), mode V(0600), before replacing it.
     type: bool
     default: false
 notes:
-  - Diff mode shows variable names; values are masked (sensitive names entirely).
+  - Diff mode shows variable names and whether each was added, removed or changed, never a character of a value.
 seealso:
   - module: fernet.dotenv.encrypt_env
 """
@@ -110,7 +110,7 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import EnvD
 from ansible_collections.fernet.dotenv.plugins.module_utils._formats import encrypt
 from ansible_collections.fernet.dotenv.plugins.module_utils._modules import (
     KEY_ARGS,
-    check_not_directory,
+    check_target,
     env_diff,
     finish,
     open_encrypted,
@@ -125,7 +125,7 @@ def env_value(module: AnsibleModule, result: dict) -> None:
     params = module.params
     path = params["path"]
     ring = ring_from_params(params)
-    check_not_directory(path, "path")
+    check_target(path, "path")
     previous = open_encrypted(path, ring) if os.path.exists(path) else None
     document = EnvDocument(list(previous.document.entries)) if previous else EnvDocument([])
     before = previous.as_dict() if previous else None
@@ -133,7 +133,8 @@ def env_value(module: AnsibleModule, result: dict) -> None:
         changed = document.set(params["name"], value_text(params["value"]))
     else:
         changed = document.remove(params["name"])
-    fmt = params["format"] if previous is None else ("whole" if previous.format == "bare" else previous.format)
+    # a file keeps its format: a bare Fernet token stays one, so other Fernet tools keep reading it
+    fmt = params["format"] if previous is None else previous.format
     result["changed"] = changed
     if changed:
         result["key_fingerprint"] = ring.primary.fingerprint

@@ -38,7 +38,8 @@ options:
     default: false
   backup:
     description:
-      - With O(force=true), keep a timestamped copy of the replaced key file beside it.
+      - With O(force=true), keep a copy of the replaced key file beside it, C(<path>.<UTC timestamp>.bak), mode
+        V(0600) from its creation.
     type: bool
     default: false
   audit_file:
@@ -83,10 +84,10 @@ kid:
   type: str
   sample: 3f2a9c0d1e4b5a67
 backup_file:
-  description: The copy of the replaced key file, when O(backup=true) and a key was replaced.
+  description: The copy of the replaced key file (mode V(0600)), when O(backup=true) and a key was replaced.
   returned: changed and backup made
   type: str
-  sample: /srv/app/.secrets/master.key.2473.2026-11-28@14:03:11~
+  sample: /srv/app/.secrets/master.key.20261128T140311Z.bak
 """
 
 import os
@@ -95,9 +96,46 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._audit import AuditTrail, local_actor
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
-from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import write_temp_beside
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyfiles import KeyFile
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing
+from ansible_collections.fernet.dotenv.plugins.module_utils._modules import check_target, finish, run, write_file
+
+
+def generate_key(module: AnsibleModule, result: dict) -> None:
+    path = module.params["path"]
+    check_target(path, "path")
+    existing = None
+    if os.path.lexists(path):
+        try:
+            existing = KeyRing.from_file(path)
+        except FernetDotenvError:
+            if not module.params["force"]:
+                raise FernetDotenvError(
+                    f"Cannot use the key file {path}: it exists but holds no valid Fernet key ring "
+                    "(set force=true to replace it)"
+                ) from None
+    if existing is not None and not module.params["force"]:
+        key = existing.primary
+    else:
+        key = Key.generate()
+        result["changed"] = True
+        result["diff"] = dict(
+            before=dict(path=path, fingerprint=existing.primary.fingerprint if existing else None),
+            after=dict(path=path, fingerprint=key.fingerprint),
+        )
+        if not module.check_mode:
+            if existing is not None:
+                KeyFile(path).retire(list(existing.keys))
+            write_file(module, path=path, data=(key.to_text() + "\n").encode("ascii"),
+                       backup=module.params["backup"], result=result)
+            if module.params["audit_file"]:
+                AuditTrail(module.params["audit_file"]).append(dict(
+                    event="key_generated", status="completed", new_key_fingerprint=key.fingerprint,
+                    old_key_fingerprint=existing.primary.fingerprint if existing else None,
+                    files=[dict(path=path)], actor=local_actor(),
+                ))
+    result.update(fingerprint=key.fingerprint, kid=key.kid)
+    finish(module, result, path=path)
 
 
 def main() -> None:
@@ -112,51 +150,7 @@ def main() -> None:
         add_file_common_args=True,
         supports_check_mode=True,
     )
-    path = module.params["path"]
-    result = dict(changed=False, path=path)
-    try:
-        if os.path.isdir(path):
-            raise FernetDotenvError(f"Cannot create the key file {path}: it is a directory")
-        existing = None
-        if os.path.exists(path):
-            try:
-                existing = KeyRing.from_file(path)
-            except FernetDotenvError:
-                if not module.params["force"]:
-                    raise FernetDotenvError(
-                        f"Cannot use the key file {path}: it exists but holds no valid Fernet key ring "
-                        "(set force=true to replace it)"
-                    ) from None
-        if existing is not None and not module.params["force"]:
-            key = existing.primary
-        else:
-            key = Key.generate()
-            result["changed"] = True
-            result["diff"] = dict(
-                before=dict(path=path, fingerprint=existing.primary.fingerprint if existing else None),
-                after=dict(path=path, fingerprint=key.fingerprint),
-            )
-            if not module.check_mode:
-                if existing is not None:
-                    KeyFile(path).retire(list(existing.keys))
-                if existing is not None or os.path.exists(path):
-                    if module.params["backup"]:
-                        result["backup_file"] = module.backup_local(path)
-                temp = write_temp_beside(path, (key.to_text() + "\n").encode("ascii"), mode=0o600)
-                module.atomic_move(temp, path)
-                if module.params["audit_file"]:
-                    AuditTrail(module.params["audit_file"]).append(dict(
-                        event="key_generated", status="completed", new_key_fingerprint=key.fingerprint,
-                        old_key_fingerprint=existing.primary.fingerprint if existing else None,
-                        files=[dict(path=path)], actor=local_actor(),
-                    ))
-        result.update(fingerprint=key.fingerprint, kid=key.kid)
-    except FernetDotenvError as exc:
-        module.fail_json(msg=str(exc), **result)
-    if not module.check_mode or not result["changed"]:
-        file_args = module.load_file_common_arguments(module.params)
-        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
-    module.exit_json(**result)
+    run(module, lambda res: generate_key(module, res), dict(changed=False, path=module.params["path"]))
 
 
 if __name__ == "__main__":

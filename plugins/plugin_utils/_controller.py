@@ -13,6 +13,7 @@ import os
 from collections import OrderedDict
 
 from ansible.utils.display import Display
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import read_bytes
 from ansible_collections.fernet.dotenv.plugins.module_utils._formats import decrypt
@@ -57,7 +58,9 @@ def ring_from_options(plugin) -> KeyRing:
 
 
 def load_values(path: str, ring: KeyRing) -> dict[str, str | None]:
-    """The variables of an encrypted file, decrypted once per process for a given file state and ring."""
+    """The variables of an encrypted file, decrypted once per process for a given file state and ring. Values are
+    data, never templates: they are marked unsafe, so that no ansible-core version renders a value such as
+    {{ lookup('pipe', ...) }} (2.18 would, when the vars plugin's variable is used)."""
     real = os.path.realpath(path)
     try:
         info = os.stat(real)
@@ -69,7 +72,7 @@ def load_values(path: str, ring: KeyRing) -> dict[str, str | None]:
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
-    values = decrypt(read_bytes(path, what="encrypted file"), ring, path=path).as_dict()
+    values = wrap_var(decrypt(read_bytes(path, what="encrypted file"), ring, path=path).as_dict())
     display.vvvv(f"fernet.dotenv: decrypted {path} ({len(values)} variables) in process {os.getpid()}")
     _CACHE[key] = values
     while len(_CACHE) > _CACHE_SIZE:

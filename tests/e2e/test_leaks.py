@@ -1,7 +1,8 @@
 # Copyright (c) 2026, fernet.dotenv contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Leak test: -vvvv and --diff over every module's success and failure paths; no key or value may appear."""
+"""Leak test: -vvvv and --diff over every module's success and failure paths; no key or value may appear, and no
+diff holds even four characters of a value."""
 from __future__ import annotations
 
 import re
@@ -57,6 +58,15 @@ def test_no_secret_in_any_output(ssh_host, tmp_path) -> None:
     }
     leaks = [(what, where) for where, text in scanned.items() for what, secret in forbidden.items() if secret in text]
     assert leaks == []
+    # diffs show names and changes only: not even 4 characters of a value
+    diffs = "".join(re.findall(r"^--- before.*?(?=^TASK \[|^PLAY RECAP)", output, re.MULTILINE | re.DOTALL))
+    assert diffs.count("--- before") >= 4 * HOSTS and "# changed" in diffs
+    pieces = [(name, value[start:start + 4]) for name, value in values.items() for start in range(len(value) - 3)]
+    assert [name for name, piece in pieces if piece in diffs] == [], "a piece of a value is in a diff"
+    # the tasks whose owner could not be set left nothing behind
+    for host in ("localhost", "sshhost"):
+        assert not (tmp_path / "work" / host / "owned.env").exists()
+        assert not (tmp_path / "work" / host / "owned.key").exists()
     assert "Traceback" not in output
     assert output.count("Invalid encryption key or corrupted file") >= 2 * HOSTS
     assert output.count("Checksum mismatch") >= HOSTS

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
 import threading
@@ -75,11 +76,17 @@ def test_first_record_and_fields(tmp_path) -> None:
     assert AuditTrail(str(tmp_path / "none.jsonl")).check().intact
 
 
-def test_a_key_never_enters_the_trail(tmp_path) -> None:
+@pytest.mark.parametrize("padded", [True, False], ids=["padded", "unpadded"])
+def test_a_key_never_enters_the_trail(tmp_path, padded: bool) -> None:
     key = Key.generate().to_text()
-    with pytest.raises(AuditError, match="shaped like a Fernet key"):
-        AuditTrail(str(tmp_path / "a.jsonl")).append({"event": "oops", "reason": f"pasted {key}"})
+    key = key if padded else key.rstrip("=")
+    for record in ({"event": "oops", "reason": f"pasted {key}"}, {"event": "oops", "actor": {"note": key}},
+                   {"event": "oops", "reason": f"{key},next"}):
+        with pytest.raises(AuditError, match="shaped like a Fernet key"):
+            AuditTrail(str(tmp_path / "a.jsonl")).append(record)
     assert not (tmp_path / "a.jsonl").read_bytes()
+    # fingerprints and ids are not keys
+    AuditTrail(str(tmp_path / "a.jsonl")).append({"event": "ok", "new_key_fingerprint": "sha256:" + "ab" * 32})
 
 
 def test_torn_last_line_is_reported_and_appends_continue(tmp_path) -> None:
@@ -135,14 +142,26 @@ def test_a_hard_link_as_lock_is_refused(tmp_path) -> None:
     assert victim.read_text() == "setting=1\n"
 
 
-def test_the_holder_is_named_only_when_the_lock_file_is_ours(tmp_path) -> None:
+def test_a_lock_timeout_never_prints_what_a_planted_lock_points_at(tmp_path) -> None:
+    """0.1.0 followed a symlink at the lock's name and, on a timeout, printed 200 bytes of the file behind it."""
+    victim = tmp_path / "victim.conf"
+    victim.write_text("password=maybe a secret\n")
+    (tmp_path / "audit.jsonl.lock").symlink_to(victim)
+    with open(victim, "rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # someone holds the file behind the link
+        with pytest.raises((AuditError, LockTimeoutError)) as info:
+            with FileLock(str(tmp_path / "audit.jsonl.lock"), timeout=0.3):
+                pass
+    assert "maybe a secret" not in str(info.value)
+    assert victim.read_text() == "password=maybe a secret\n"
+
+
+def test_the_holder_of_our_own_lock_file_is_named(tmp_path) -> None:
     lock_path = tmp_path / "audit.jsonl.lock"
-    lock_path.write_text("not a holder line, maybe a secret\n")
     with FileLock(str(lock_path), timeout=1):
-        with pytest.raises(LockTimeoutError) as info:
+        with pytest.raises(LockTimeoutError, match=r"held by pid \d+ on "):
             with FileLock(str(lock_path), timeout=0.2):
                 pass
-    assert "maybe a secret" not in str(info.value) and "held by pid" in str(info.value)
 
 
 def test_locks_are_taken_in_one_order_and_a_directory_lock_leaves_no_file(tmp_path) -> None:
@@ -173,3 +192,12 @@ def test_locks_on_more_directories_than_the_open_file_limit(tmp_path) -> None:
             assert len(locks.locks) == 300
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, saved)
+
+
+def test_a_symlink_as_audit_trail_is_not_followed(tmp_path) -> None:
+    victim = tmp_path / "victim.conf"
+    victim.write_text("setting=1\n")
+    (tmp_path / "audit.jsonl").symlink_to(victim)
+    with pytest.raises(AuditError, match="Cannot write the audit trail"):
+        AuditTrail(str(tmp_path / "audit.jsonl")).append({"event": "rotation", "status": "initiated"})
+    assert victim.read_text() == "setting=1\n"

@@ -273,3 +273,25 @@ def test_only_if_due_finishes_an_interrupted_rotation(setup) -> None:
     assert result["new_key_fingerprint"] == interrupted.fingerprint
     assert [r["status"] for r in trail.check().records][-2:] == ["in_progress", "completed"]
     assert not rotation_status(trail, now=soon).interrupted
+
+
+def test_a_backup_name_taken_after_it_was_chosen_is_never_written_through(setup, monkeypatch) -> None:
+    """Security review finding 7: when the hard link failed, 0.1.0 copied to the name it had chosen with
+    shutil.copy2, following a symlink planted there in the meantime."""
+    tmp_path, old, files = setup
+    victim = tmp_path / "victim.conf"
+    victim.write_text("keep me\n")
+    real_link = os.link
+    planted = []
+
+    def link(source, target, *args, **kwargs):
+        if target.endswith(".bak") and not planted:
+            os.symlink(victim, target)  # the race: the name is taken between choosing it and using it
+            planted.append(target)
+            raise OSError(18, "Invalid cross-device link")  # and the file system refuses hard links
+        return real_link(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", link)
+    result = rotation(tmp_path, old).run()
+    assert victim.read_text() == "keep me\n" and os.path.islink(planted[0])
+    assert planted[0] not in result["backups"] and len(result["backups"]) == len(files)
