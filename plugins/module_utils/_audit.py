@@ -10,6 +10,15 @@ Each line is one JSON object. Its "prev" field is the hex SHA-256 of the line be
 editing or deleting any line but the last breaks the chain. Appends take an exclusive flock on the trail itself;
 rotations hold a separate lock file beside it for their whole run, and a lock on every directory they write in.
 
+The chain alone proves nothing about who wrote a line: anyone who can write the file can append a well-formed
+record with the right "prev" (a forged "completed" would switch off only_if_due). So every record written with a
+key at hand ends with "mac": "<kid>:<hex HMAC-SHA256 of the line before that field, under a key derived from the
+key with that kid>". Whoever holds that key detects a record edited, or appended by someone without a key of the
+ring: a MAC that does not verify, or no MAC on a line after the first signed one, makes the trail not intact, and
+such records never count for the schedule. A record signed with a key not at hand cannot be checked; it does not
+count either. What no MAC can show: that the last lines were cut off (the trail ends where it ends), and which
+holder of a key wrote a line.
+
 A record that cannot be read - not JSON, a field of the wrong type, a time that is not a UTC RFC 3339 time of a
 plausible year - is a problem of the trail (reported with the file and line), never a Python error.
 """
@@ -22,6 +31,7 @@ import errno
 import fcntl
 import getpass
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -34,7 +44,7 @@ from dataclasses import dataclass, field
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import AuditError, LockTimeoutError
 from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import write_all
-from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KEY_TEXT
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KEY_TEXT, Key, KeyRing
 
 
 
@@ -72,7 +82,7 @@ def _is_time(value: object) -> bool:
         return False
 
 
-_OPTIONAL_TEXT_FIELDS = ("status", "old_key_fingerprint", "new_key_fingerprint", "reason", "error")
+_OPTIONAL_TEXT_FIELDS = ("status", "old_key_fingerprint", "new_key_fingerprint", "reason", "error", "mac")
 _LIST_FIELDS = ("files", "backups")
 
 
@@ -97,6 +107,15 @@ def record_problem(record: object) -> str | None:
     if record.get("prev") is not None and not isinstance(record["prev"], str):
         return "has a prev that is not text"
     return None
+
+
+_RECORD_MAC_CONTEXT = b"fernet.dotenv audit-record MAC v1"
+_MAC_FIELD = re.compile(rb'(?P<body>\{.*),"mac":"(?P<kid>[0-9a-f]{16}):(?P<mac>[0-9a-f]{64})"\}')
+
+
+def _record_mac(key: Key, body: bytes) -> str:
+    """HMAC-SHA256 of a record's line without its MAC, under a key derived from key for this use only."""
+    return hmac.new(hmac.new(key.raw, _RECORD_MAC_CONTEXT, hashlib.sha256).digest(), body, hashlib.sha256).hexdigest()
 
 
 def line_hash(line: bytes) -> str:
@@ -129,6 +148,9 @@ class AuditCheck:
     records: list[dict] = field(default_factory=list)
     problem: str | None = None
     unreadable: str | None = None  # the first line that is not a usable record (a broken chain is not this)
+    forged: str | None = None  # the first record whose MAC does not verify, or that lacks one after a signed one
+    unverified: int = 0  # records signed with a key not at hand (they do not count in records)
+    readable: list[dict] = field(default_factory=list)  # every record that reads, trusted or not
 
 
 class AuditTrail:
@@ -137,8 +159,9 @@ class AuditTrail:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def append(self, record: dict) -> dict:
-        """Append one record (adding id, time and prev) under an exclusive lock, durably; return it."""
+    def append(self, record: dict, *, key: Key | None = None) -> dict:
+        """Append one record (adding id, time, prev and, with key, its MAC) under an exclusive lock, durably;
+        return it."""
         entry = {"id": record.get("id") or uuid.uuid4().hex, "time": record.get("time") or rfc3339(utc_now())}
         entry.update({k: v for k, v in record.items() if k not in ("id", "time", "prev")})
         try:
@@ -151,6 +174,9 @@ class AuditTrail:
                 last = _last_line(handle)
                 entry["prev"] = line_hash(last) if last else None
                 line = json.dumps(entry, separators=(",", ":"), sort_keys=False, default=str)
+                if key is not None:
+                    entry["mac"] = f"{key.kid}:{_record_mac(key, line.encode('utf-8'))}"
+                    line = f'{line[:-1]},"mac":"{entry["mac"]}"}}'
                 if KEY_TEXT.search(line):
                     raise AuditError(
                         f"Refusing to write to the audit trail {self.path}: the record holds something shaped "
@@ -167,8 +193,10 @@ class AuditTrail:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         return entry
 
-    def check(self) -> AuditCheck:
-        """Read every record and verify the chain; a missing trail is an empty, intact one."""
+    def check(self, keys: KeyRing | None = None) -> AuditCheck:
+        """Read every record and verify the chain and, with keys, the records' MACs; a missing trail is an empty,
+        intact one. Only records that can be trusted are returned: readable, and - with keys - verified, or
+        unsigned but older than the first signed record (written before records were signed)."""
         try:
             with open(self.path, "rb") as handle:
                 raw_lines = handle.read().split(b"\n")
@@ -178,6 +206,7 @@ class AuditTrail:
             raise AuditError(f"Cannot read the audit trail {self.path}: {exc.strerror}") from None
         check = AuditCheck(intact=True)
         previous: bytes | None = None
+        signed = False
         for number, raw in enumerate(raw_lines, 1):
             if not raw.strip():
                 continue
@@ -195,8 +224,35 @@ class AuditTrail:
                 self._note(check, number, f"cannot be read: the record {problem}")
                 check.unreadable = check.unreadable or f"{self.path} line {number} cannot be read: the record {problem}"
                 continue
+            check.readable.append(record)
+            if "mac" in record:
+                signed = True
+            if keys is not None and not self._trusted(check, number, raw, record, keys, signed_before=signed):
+                continue
             check.records.append(record)
         return check
+
+    def _trusted(self, check: AuditCheck, number: int, raw: bytes, record: dict, keys: KeyRing, *,
+                 signed_before: bool) -> bool:
+        """Whether a record verifies with keys at hand (noting why not in check)."""
+        mac = _MAC_FIELD.fullmatch(raw.rstrip(b"\r"))
+        if "mac" not in record:
+            if not signed_before:
+                return True  # written before records were signed; the chain still covers it
+            what = "carries no MAC, unlike the records before it: it was written by someone without a key"
+        elif mac is None:
+            what = "has a MAC of the wrong shape"
+        else:
+            key = keys.find(mac["kid"].decode("ascii"))
+            if key is None:
+                check.unverified += 1
+                return False
+            if hmac.compare_digest(_record_mac(key, mac["body"] + b"}"), mac["mac"].decode("ascii")):
+                return True
+            what = "has a MAC that does not verify: it was edited, or written by someone without the key"
+        self._note(check, number, what)
+        check.forged = check.forged or f"{self.path} line {number} {what}"
+        return False
 
     def _note(self, check: AuditCheck, number: int, what: str) -> None:
         check.intact = False

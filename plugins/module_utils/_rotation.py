@@ -25,6 +25,10 @@ archive (<new_key_file>.retired). The order of a rotation is what makes it so:
 8. record "completed" (with the id of the interrupted rotation it finished); then, unless keep_old_key, append the
    other keys of new_key_file to the archive and leave the new key alone in new_key_file.
 
+Every record is signed with the primary key of the job's ring: a key the user holds before the run (in the
+credential or the key file) and after it (the key file puts it in the archive when it retires it), so records
+can always be verified, even those of a run that died before its new key was written anywhere.
+
 Steps 3 and 6 run in forked worker processes (one per core) when there are enough files; a file's plaintext
 exists only in the process that opened it, only until its new bytes are made, and only its SHA-256 is kept to
 verify the temp. Workers inherit the locks, so a rotation's locks outlive it until its last worker is gone.
@@ -126,8 +130,10 @@ class RotationStatus:
     problem: str | None
     history: list[dict] = field(default_factory=list)
     open_rotations: list[dict] = field(default_factory=list)  # started, never completed or failed; oldest first
-    completed_rotations: int = 0
+    completed_rotations: int = 0  # "completed" rotation records, trusted or not: to notice one that ends meanwhile
     unreadable: str | None = None
+    forged: str | None = None
+    unverified: int = 0
 
     @property
     def due(self) -> bool:
@@ -142,23 +148,23 @@ def check_interval(days: int) -> None:
 
 
 def rotation_status(
-    trail: AuditTrail, *, interval_days: int = 90, history: int = 10, now: datetime.datetime | None = None
+    trail: AuditTrail, *, interval_days: int = 90, history: int = 10, now: datetime.datetime | None = None,
+    keys: KeyRing | None = None,
 ) -> RotationStatus:
     """Due = the last completed rotation (or key generation) + interval_days; 0 days means due at once.
     Open = a rotation with an "initiated" (or "in_progress") record and neither "completed" nor "failed" under
-    its id; any completed rotation closes every rotation opened before it."""
+    its id; any completed rotation closes every rotation opened before it. With keys, only records whose MAC
+    verifies (or that predate signed records) count: a forged "completed" cannot move the due date."""
     check_interval(interval_days)
     now = now or utc_now()
-    check = trail.check()
+    check = trail.check(keys)
     baseline = None
     open_ids: dict[str, dict] = {}
-    completed = 0
     for record in check.records:
         event, status = record["event"], record.get("status")
         if status == "completed" and event in ("rotation", "key_generated"):
             baseline = record
             open_ids.clear()
-            completed += event == "rotation"
         if event == "rotation" and status in ("initiated", "in_progress"):
             open_ids.setdefault(record["id"], record)
         elif event == "rotation" and status in ("completed", "failed"):
@@ -179,8 +185,11 @@ def rotation_status(
         problem=check.problem,
         history=check.records[-history:] if history > 0 else [],
         open_rotations=list(open_ids.values()),
-        completed_rotations=completed,
+        completed_rotations=sum(1 for record in check.readable
+                                if record["event"] == "rotation" and record.get("status") == "completed"),
         unreadable=check.unreadable,
+        forged=check.forged,
+        unverified=check.unverified,
     )
 
 
@@ -440,7 +449,7 @@ class Rotation:
         result: dict = dict(changed=False, skipped=False, audit_file=audit_file, files=[], backups=[],
                             old_key_fingerprint=self.ring.primary.fingerprint, new_key_fingerprint=None,
                             audit_id=None, next_rotation_due=None, resumed=False)
-        status = self._status(trail)
+        status = self._status(trail, key_file)
         result["next_rotation_due"] = status.next_rotation_due
         if self.check_mode:
             # nothing is written in check mode, not even a lock
@@ -449,7 +458,7 @@ class Rotation:
         if key_file:
             directories = sorted({*directories, os.path.dirname(os.path.realpath(key_file.path))})
         with Locks(files=[f"{audit_file}.lock"], directories=directories, timeout=self.lock_timeout):
-            latest = self._status(trail)
+            latest = self._status(trail, key_file)
             if latest.completed_rotations > status.completed_rotations:
                 raise FernetDotenvError(
                     f"Another rotation completed while this one waited for the lock {audit_file}.lock; nothing was "
@@ -468,10 +477,17 @@ class Rotation:
                 raise
         return result
 
-    def _status(self, trail: AuditTrail) -> RotationStatus:
-        status = rotation_status(trail, interval_days=self.interval_days, now=self.now)
-        if status.unreadable:
-            raise FernetDotenvError(f"Refusing to rotate: the audit trail {status.unreadable}")
+    def _status(self, trail: AuditTrail, key_file: KeyFile | None) -> RotationStatus:
+        """The trail's status, every record's MAC checked with the keys at hand; a trail with a record that cannot
+        be read, or that was edited or appended without a key, is refused."""
+        try:
+            keys = self._keys(key_file)
+        except FernetDotenvError:
+            keys = self.ring  # the unreadable key file is reported, and recorded, when the files are opened
+        status = rotation_status(trail, interval_days=self.interval_days, now=self.now, keys=keys)
+        problem = status.unreadable or status.forged
+        if problem:
+            raise FernetDotenvError(f"Refusing to rotate: the audit trail {problem}")
         return status
 
     def _keys(self, key_file: KeyFile | None) -> KeyRing:
@@ -523,7 +539,7 @@ class Rotation:
                 engine.open()
             except FernetDotenvError as exc:
                 # nothing was started, but the attempt is on record
-                trail.append(dict(failed, error=str(exc)))
+                trail.append(dict(failed, error=str(exc)), key=self.ring.primary)
                 raise FernetDotenvError(f"Rotation failed and was rolled back (no file was changed): {exc}") from None
             plans = [item for item in items if not item.done]
             rotation_id = resumed["id"] if resumed else uuid.uuid4().hex
@@ -537,10 +553,10 @@ class Rotation:
             result.update(changed=True, audit_id=rotation_id)
             try:
                 trail.append(dict(base, status="in_progress" if resumed else "initiated",
-                                  files=[dict(path=item.path) for item in plans], **stamp))
+                                  files=[dict(path=item.path) for item in plans], **stamp), key=self.ring.primary)
             except FernetDotenvError as exc:
                 # the line may be on disk even though the write failed: try to close it (the trail may refuse)
-                _try_append(trail, dict(base, status="failed", error=str(exc), **stamp))
+                _try_append(trail, dict(base, status="failed", error=str(exc), **stamp), key=self.ring.primary)
                 raise FernetDotenvError(f"Rotation failed and was rolled back (no file was changed): {exc}") from None
             self._replace(plans, engine=engine, keys=keys, new_key=new_key, key_file=key_file, trail=trail,
                           record=dict(base, **stamp), started=started)
@@ -553,7 +569,8 @@ class Rotation:
         duration = round(time.monotonic() - started, 3)
         closes = [record["id"] for record in status.open_rotations if record["id"] != rotation_id]
         trail.append(dict(base, status="completed", files=done, backups=backups, verified=True, **stamp,
-                          duration_seconds=duration, next_rotation_due=due, **(dict(closes=closes) if closes else {})))
+                          duration_seconds=duration, next_rotation_due=due, **(dict(closes=closes) if closes else {})),
+                     key=self.ring.primary)
         if key_file and not self.keep_old_key:
             retired = key_file.contract([new_key], now=self.now)
             result["retired_key_fingerprints"] = [key.fingerprint for key in retired]
@@ -586,7 +603,7 @@ class Rotation:
                 item.backup = None
             reason = str(exc) if isinstance(exc, FernetDotenvError) else f"{exc.strerror}: {exc.filename}"
             trail.append(dict(record, status="failed", error=reason, replaced=replaced,
-                              duration_seconds=round(time.monotonic() - started, 3)))
+                              duration_seconds=round(time.monotonic() - started, 3)), key=self.ring.primary)
             if not replaced:
                 raise FernetDotenvError(f"Rotation failed and was rolled back (no file was changed): {reason}") from None
             raise FernetDotenvError(
@@ -654,9 +671,9 @@ def _kid_of(info: EncryptedEnv, keys: KeyRing | None) -> str:
     return UNKNOWN_KID
 
 
-def _try_append(trail: AuditTrail, record: dict) -> None:
+def _try_append(trail: AuditTrail, record: dict, *, key: Key) -> None:
     try:
-        trail.append(record)
+        trail.append(record, key=key)
     except FernetDotenvError:
         pass
 

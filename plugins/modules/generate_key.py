@@ -133,7 +133,7 @@ def generate_key(module: AnsibleModule, result: dict) -> None:
                     event="key_generated", status="completed", new_key_fingerprint=key.fingerprint,
                     old_key_fingerprint=existing.primary.fingerprint if existing else None,
                     files=[dict(path=path)], actor=local_actor(),
-                ))
+                ), key=key)
     result.update(fingerprint=key.fingerprint, kid=key.kid)
     finish(module, result, path=path)
 

@@ -19,6 +19,9 @@ description:
   - A record that cannot be read (not JSON, a field of the wrong type, a time that is not a UTC RFC 3339 time) is
     reported as RV(audit_intact=false) with RV(audit_problem) naming the file and line;
     M(fernet.dotenv.rotate_key) refuses to rotate on such a trail.
+  - With a key at hand (see O(new_key_file)), every record's MAC is verified too, so that a record appended by
+    someone without a key of the ring - a forged C(completed) that would move the due date - is reported and
+    ignored.
   - With O(paths), also reports which keys the encrypted files under them and their backups need
     (RV(keys_needed)), and which of those no key at hand holds (RV(keys_missing)) - the keys at hand being the
     key ring (resolved on the controller like every module's, when one is configured), O(new_key_file) and its key
@@ -121,13 +124,25 @@ interrupted:
   returned: always
   type: bool
 audit_intact:
-  description: Whether the hash chain of the trail holds (no line edited or removed, except possibly the last).
+  description:
+    - Whether the hash chain of the trail holds (no line edited or removed, except possibly the last), every
+      record can be read, and - with a key at hand - every record after the first signed one verifies.
+    - The chain does not show that the last lines were cut off, nor which holder of a key wrote a line.
   returned: always
   type: bool
 audit_problem:
-  description: What breaks the chain, when RV(audit_intact=false).
+  description: The first problem of the trail - the file and line - when RV(audit_intact=false).
   returned: when the trail is not intact
   type: str
+audit_verified:
+  description:
+    - Whether every signed record's MAC was checked with a key at hand (the key ring, O(new_key_file) and its key
+      archive) and verified. Records are signed since fernet.dotenv 0.2.0; a record appended by someone without
+      a key of the ring (for example a forged C(completed)) then makes RV(audit_intact=false) and never counts for
+      the schedule. Without a key at hand, nothing can be verified and this is V(false).
+    - Records signed with a key that is not at hand are not counted for the schedule either.
+  returned: always
+  type: bool
 history:
   description: The most recent records, oldest first.
   returned: always
@@ -177,7 +192,15 @@ def rotation_info(module: AnsibleModule, result: dict) -> None:
     params = module.params
     audit_file = params["audit_file"] or default_audit_file(expand_paths(params["paths"]))
     trail = AuditTrail(audit_file)
-    status = rotation_status(trail, interval_days=params["rotation_interval_days"], history=params["history_size"])
+    key_file = KeyFile(params["new_key_file"]) if params["new_key_file"] else None
+    sources = [
+        ring_from_params(params) if params["master_key"] or params["master_key_file"] else None,
+        key_file.read() if key_file else None,
+        key_file.read_archive() if key_file else None,
+    ]
+    keys = KeyRing.union(*sources) if any(sources) else None
+    status = rotation_status(trail, interval_days=params["rotation_interval_days"], history=params["history_size"],
+                             keys=keys)
     due_soon = status.overdue or (status.days_until_due is not None and status.days_until_due <= params["warn_days"])
     result.update(
         audit_file=audit_file,
@@ -188,18 +211,12 @@ def rotation_info(module: AnsibleModule, result: dict) -> None:
         due_soon=due_soon,
         interrupted=status.interrupted,
         audit_intact=status.audit_intact,
+        audit_verified=keys is not None and not status.unverified and not status.forged,
         history=status.history,
     )
     if status.problem:
         result["audit_problem"] = status.problem
     if params["paths"]:
-        key_file = KeyFile(params["new_key_file"]) if params["new_key_file"] else None
-        sources = [
-            ring_from_params(params) if params["master_key"] or params["master_key_file"] else None,
-            key_file.read() if key_file else None,
-            key_file.read_archive() if key_file else None,
-        ]
-        keys = KeyRing.union(*sources) if any(sources) else None
         coverage = key_coverage(params["paths"], keys=keys, trail=trail)
         result.update(keys_needed=coverage.keys_needed, keys_missing=coverage.keys_missing,
                       files_missing_key=coverage.files_missing_key)

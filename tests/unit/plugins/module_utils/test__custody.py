@@ -9,6 +9,8 @@ Interruptions are real: the rotation runs in a forked child that dies (os._exit)
 """
 from __future__ import annotations
 
+import datetime
+import hashlib
 import json
 import multiprocessing
 import os
@@ -162,10 +164,10 @@ def test_overlapping_rotations_with_different_audit_files_do_not_run_at_once(tmp
 def _die_before_completed(options: dict, ring_text: str) -> None:
     real_append = AuditTrail.append
 
-    def append(self, record):
+    def append(self, record, **options):
         if record.get("status") == "completed":
             os._exit(9)
-        return real_append(self, record)
+        return real_append(self, record, **options)
 
     AuditTrail.append = append
     Rotation(ring=KeyRing.from_text(ring_text), **options).run()
@@ -296,3 +298,60 @@ def test_a_temp_that_does_not_verify_changes_nothing(tmp_path, monkeypatch, work
     assert before == {path: open(path, "rb").read() for path in texts}
     assert not [name for name in os.listdir(tmp_path / "env") if name.endswith((".tmp", ".bak"))]
     assert_custody(tmp_path, k0, texts)
+
+
+def _append_raw(path: str, record: dict) -> None:
+    """Append a record with a correct chain link and no MAC - what anyone who can write the file can do."""
+    with open(path, "rb") as handle:
+        last = handle.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    record = dict(record, prev=hashlib.sha256(last).hexdigest())
+    with open(path, "a") as handle:
+        handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+
+
+def test_a_forged_completed_record_does_not_switch_off_the_schedule(tmp_path) -> None:
+    """Security review finding 8: a completed record appended with a correct prev gave overdue: false, next due
+    2099, and only_if_due skipped for ever."""
+    k0 = KeyRing([Key.generate()])
+    make_files(str(tmp_path / "env"), k0)
+    rotation(tmp_path, k0).run()
+    audit = str(tmp_path / "audit.jsonl")
+    _append_raw(audit, dict(id="forged", time="2099-01-01T00:00:00Z", event="rotation", status="completed"))
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=200)
+    ring = KeyRing.from_file(str(tmp_path / "next.key"))
+    status = rotation_status(AuditTrail(audit), now=later, keys=ring)
+    assert status.overdue and not status.audit_intact and "line 3" in status.problem
+    with pytest.raises(FernetDotenvError, match=r"Refusing to rotate: the audit trail .*audit.jsonl line 3 carries no MAC"):
+        rotation(tmp_path, ring, only_if_due=True, now=later).run()
+
+
+def test_an_edited_signed_record_is_detected_even_with_the_chain_rewritten(tmp_path) -> None:
+    k0 = KeyRing([Key.generate()])
+    make_files(str(tmp_path / "env"), k0)
+    rotation(tmp_path, k0).run()
+    audit = tmp_path / "audit.jsonl"
+    lines = audit.read_text().splitlines()
+    lines[1] = lines[1].replace('"reason":"test"', '"reason":"moved"')
+    # whoever edits a line can recompute every prev after it; only the MAC needs the key
+    for index in range(2, len(lines)):
+        record = json.loads(lines[index])
+        record["prev"] = hashlib.sha256(lines[index - 1].encode()).hexdigest()
+        lines[index] = json.dumps(record, separators=(",", ":"))
+    audit.write_text("\n".join(lines) + "\n")
+    status = rotation_status(AuditTrail(str(audit)), keys=covering_ring(k0, str(tmp_path / "next.key")))
+    assert not status.audit_intact and "line 2 has a MAC that does not verify" in status.problem
+    assert status.last_rotation is None  # the edited completion counts for nothing
+
+
+def test_records_are_verified_with_the_archived_keys_and_unknown_ones_do_not_count(tmp_path) -> None:
+    k0 = KeyRing([Key.generate()])
+    make_files(str(tmp_path / "env"), k0)
+    rotation(tmp_path, k0).run()
+    rotation(tmp_path, KeyRing.from_file(str(tmp_path / "next.key"))).run()
+    held = covering_ring(k0, str(tmp_path / "next.key"))
+    trail = AuditTrail(str(tmp_path / "audit.jsonl"))
+    status = rotation_status(trail, keys=held)
+    assert status.audit_intact and status.unverified == 0 and status.completed_rotations == 2
+    stranger = rotation_status(trail, keys=KeyRing([Key.generate()]))
+    assert stranger.audit_intact and stranger.unverified == 4 and stranger.last_rotation is None
+    assert rotation_status(trail).completed_rotations == 2  # no key at hand: nothing is verified

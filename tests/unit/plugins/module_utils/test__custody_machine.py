@@ -13,9 +13,9 @@ user holds, which must always succeed.
 After every step:
 - every encrypted file and every backup opens, to its original bytes, with what the user holds: the credential
   ring the files were first encrypted with + the key files + their archives;
-- the set of encrypted files is the same (none lost, none partial: each opens), each trail's chain holds and
-  every record reads, and rotation_status says interrupted exactly when the trail has an open rotation (worked out
-  here from the raw lines);
+- the set of encrypted files is the same (none lost, none partial: each opens), each trail's chain holds, every
+  record reads and its MAC verifies with a key the user holds, and rotation_status says interrupted exactly when
+  the trail has an open rotation (worked out here from the raw lines);
 - an archive only grows: its earlier bytes are a prefix of its later ones;
 - a run that returned (completed or refused) left no temp file in the directories it locked.
 
@@ -197,10 +197,12 @@ class CustodyMachine(RuleBasedStateMachine):
 
     @invariant()
     def trails_are_whole_and_interrupted_means_an_open_rotation(self) -> None:
+        held = self.held()
         for name in AUDITS:
             path = self.root / name
-            status = rotation_status(AuditTrail(str(path)))
-            assert status.audit_intact and not status.unreadable, status.problem
+            status = rotation_status(AuditTrail(str(path)), keys=held)
+            # every record reads, the chain holds, and every record's MAC verifies with a key the user holds
+            assert status.audit_intact and not status.unreadable and status.unverified == 0, status.problem
             assert status.interrupted == bool(open_rotations(path))
 
     @invariant()

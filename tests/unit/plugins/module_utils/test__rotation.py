@@ -265,7 +265,7 @@ def test_only_if_due_finishes_an_interrupted_rotation(setup) -> None:
     trail = AuditTrail(str(tmp_path / "audit.jsonl"))
     interrupted = Key.generate()
     trail.append(dict(id="cut", event="rotation", status="initiated", new_key_fingerprint=interrupted.fingerprint,
-                      time="2026-01-02T00:00:00Z"))
+                      time="2026-01-02T00:00:00Z"), key=interrupted)
     soon = T0 + datetime.timedelta(days=3)
     assert rotation_status(trail, now=soon).interrupted and not rotation_status(trail, now=soon).overdue
     result = rotation(tmp_path, ring.with_primary(interrupted), only_if_due=True, now=soon).run()
