@@ -8,25 +8,24 @@
 
 Fernet (https://github.com/fernet/spec) is AES-128-CBC with PKCS7 padding, then HMAC-SHA256 over
 version || timestamp || IV || ciphertext (encrypt-then-MAC). A 32-byte key is a 16-byte signing key followed by a
-16-byte encryption key. The token layer is written against the spec rather than cryptography's Fernet class so
-that the published test vectors (fixed IV and time) run through the very code that encrypts files.
+16-byte encryption key. Tokens are made and opened by cryptography's own Fernet - no crypto code of ours - behind
+a strict shape check that cryptography does not make (URL-safe base64 only, no whitespace, no '+' or '/', nothing
+after the padding), so that a token is either exactly one Fernet token or refused with a reason. The spec's
+published vectors run through these functions in the unit tests.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import hmac
-import os
 import re
-import struct
 import time
 import traceback
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
 
 try:
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.fernet import Fernet
+    from cryptography.fernet import InvalidToken as _CryptographyInvalidToken
 except ImportError:
     HAS_CRYPTOGRAPHY = False
     CRYPTOGRAPHY_IMPORT_ERROR: str | None = traceback.format_exc()
@@ -36,10 +35,10 @@ else:
 
 VERSION = 0x80
 KEY_BYTES = 32
-MAX_CLOCK_SKEW = 60
 _HEADER_BYTES = 1 + 8 + 16
 _MAC_BYTES = 32
 _TOKEN_RE = re.compile(rb"[A-Za-z0-9_-]+={0,2}")
+_FERNETS: dict[bytes, Fernet] = {}
 
 
 class InvalidToken(FernetDotenvError):
@@ -54,44 +53,31 @@ def require_cryptography() -> None:
         )
 
 
-def _pad(data: bytes) -> bytes:
-    count = 16 - len(data) % 16
-    return data + bytes((count,)) * count
+def _fernet(key: bytes) -> Fernet:
+    """One Fernet object per key for the life of the process (it holds the key schedule)."""
+    fernet = _FERNETS.get(key)
+    if fernet is None:
+        require_cryptography()
+        fernet = _FERNETS[key] = Fernet(base64.urlsafe_b64encode(key))
+    return fernet
 
 
-def _unpad(padded: bytes) -> bytes:
-    # the HMAC was verified before decryption (encrypt-then-MAC), so this is no padding oracle
-    count = padded[-1] if padded else 0
-    if not 1 <= count <= 16 or padded[-count:] != bytes((count,)) * count:
-        raise InvalidToken("the token's padding is invalid")
-    return padded[:-count]
+def encrypt(key: bytes, data: bytes) -> bytes:
+    """The Fernet token of data under the 32-byte key."""
+    return _fernet(key).encrypt(data)
 
 
-def encrypt(key: bytes, data: bytes, *, iv: bytes | None = None, now: int | None = None) -> bytes:
-    """Return the Fernet token of data under the 32-byte key; iv and now exist for the spec's test vectors."""
-    require_cryptography()
-    if iv is None:
-        iv = os.urandom(16)
-    if now is None:
-        now = int(time.time())
-    encryptor = Cipher(algorithms.AES(key[16:]), modes.CBC(iv)).encryptor()
-    ciphertext = encryptor.update(_pad(data)) + encryptor.finalize()
-    body = struct.pack(">BQ", VERSION, now) + iv + ciphertext
-    return base64.urlsafe_b64encode(body + hmac.digest(key[:16], body, "sha256"))
-
-
-def _decode(token: bytes) -> bytes:
-    if not _TOKEN_RE.fullmatch(token):
+def _check_shape(token: bytes) -> None:
+    """Refuse, with the reason, what is not exactly one Fernet token - from its text alone (Fernet decodes it)."""
+    if not _TOKEN_RE.fullmatch(token) or len(token) % 4:
         raise InvalidToken("the token is not URL-safe base64")
-    try:
-        raw = base64.urlsafe_b64decode(token)
-    except (binascii.Error, ValueError):
-        raise InvalidToken("the token is not URL-safe base64") from None
-    if len(raw) < _HEADER_BYTES + 16 + _MAC_BYTES:
+    size = len(token) // 4 * 3 - len(token) + len(token.rstrip(b"="))
+    if size < _HEADER_BYTES + 16 + _MAC_BYTES:
         raise InvalidToken("the token is too short")
-    if raw[0] != VERSION:
+    if base64.urlsafe_b64decode(token[:4])[0] != VERSION:
         raise InvalidToken("the token is not a Fernet version 0x80 token")
-    return raw
+    if (size - _HEADER_BYTES - _MAC_BYTES) % 16:
+        raise InvalidToken("the token's payload is not a whole number of AES blocks")
 
 
 def looks_like_token(text: bytes) -> bool:
@@ -102,27 +88,23 @@ def looks_like_token(text: bytes) -> bool:
 def verify_mac(key: bytes, token: bytes) -> bool:
     """True when the token's HMAC verifies under key: it was made with this key and is intact."""
     try:
-        raw = _decode(token)
-    except InvalidToken:
+        _check_shape(token)
+        _fernet(key).extract_timestamp(token)
+    except (InvalidToken, _CryptographyInvalidToken):
         return False
-    return hmac.compare_digest(hmac.digest(key[:16], raw[:-_MAC_BYTES], "sha256"), raw[-_MAC_BYTES:])
+    return True
 
 
 def decrypt(key: bytes, token: bytes, *, ttl: int | None = None, now: int | None = None) -> bytes:
-    """Return the plaintext of a Fernet token, or raise InvalidToken saying what is wrong with it."""
-    require_cryptography()
-    raw = _decode(token)
-    if ttl is not None:
-        timestamp = struct.unpack(">Q", raw[1:9])[0]
-        current = int(time.time()) if now is None else now
-        if timestamp + ttl < current:
-            raise InvalidToken("the token has expired")
-        if current + MAX_CLOCK_SKEW < timestamp:
-            raise InvalidToken("the token is dated in the future")
-    if not hmac.compare_digest(hmac.digest(key[:16], raw[:-_MAC_BYTES], "sha256"), raw[-_MAC_BYTES:]):
-        raise InvalidToken("the token's HMAC does not verify")
-    ciphertext = raw[_HEADER_BYTES:-_MAC_BYTES]
-    if len(ciphertext) % 16:
-        raise InvalidToken("the token's payload is not a whole number of AES blocks")
-    decryptor = Cipher(algorithms.AES(key[16:]), modes.CBC(raw[9:25])).decryptor()
-    return _unpad(decryptor.update(ciphertext) + decryptor.finalize())
+    """The plaintext of a Fernet token, or InvalidToken saying what is wrong with it. With ttl, the token must be
+    at most ttl seconds old at now (and not from the future beyond the spec's clock skew)."""
+    _check_shape(token)
+    fernet = _fernet(key)
+    try:
+        if ttl is None:
+            return fernet.decrypt(token)
+        return fernet.decrypt_at_time(token, ttl, int(time.time()) if now is None else now)
+    except _CryptographyInvalidToken:
+        if ttl is not None and verify_mac(key, token):
+            raise InvalidToken("the token has expired, or is dated in the future") from None
+        raise InvalidToken("the token does not verify: it is damaged, or made with another key") from None
