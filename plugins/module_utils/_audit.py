@@ -47,7 +47,6 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import write
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KEY_TEXT, Key, KeyRing
 
 
-
 def local_actor() -> dict:
     """The user and host this process runs as, for the actor field of a record."""
     try:

@@ -181,8 +181,12 @@ def write_secret(path: str, data: bytes, *, mode: int | None = None, owner: tupl
     current = os.stat(target) if os.path.exists(target) else None
     if mode is None:
         mode = stat.S_IMODE(current.st_mode) if current else SECRET_MODE
-    if owner is None and current is not None and (current.st_uid, current.st_gid) != (os.geteuid(), os.getegid()):
-        owner = (current.st_uid, current.st_gid)
+    if current is not None:
+        # what the task does not set stays as it was (-1 in owner keeps the user or the group)
+        uid, gid = owner or (-1, -1)
+        owner = (current.st_uid if uid == -1 else uid, current.st_gid if gid == -1 else gid)
+        if owner == (os.geteuid(), os.getegid()):
+            owner = None
     temp = write_temp_beside(target, data, mode=mode, owner=owner)
     try:
         backup_name = make_backup(target, copy=True) if backup and current else None

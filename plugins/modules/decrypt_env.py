@@ -52,8 +52,8 @@ options:
     default: false
   backup:
     description:
-      - Keep a copy of O(dest) before replacing it, C(<dest>.<UTC timestamp>.bak). The copy holds plaintext: it is
-        created exclusively (never through a symlink), mode V(0600) from its creation.
+      - Keep a copy of O(dest) before replacing it, C(<dest>.<UTC timestamp>.bak). The copy holds plaintext, so it
+        is created exclusively (never through a symlink), mode V(0600) from its creation.
     type: bool
     default: false
   mode:
