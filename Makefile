@@ -98,8 +98,8 @@ bench: install
 	PYTHONPATH=$(COLLECTIONS) $(BIN)/python benchmarks/bench_parser.py
 
 # The ansible-core matrix for units and sanity: 2.18 on Python 3.11 and 2.21 on Python 3.12 (pyenv), besides
-# the main 2.19 on 3.11 above; everything else runs on 2.19. The custody state machine runs its full 2,000 steps
-# once, in `units`; here a shorter run shows that it works on each core version.
+# the main 2.19 on 3.11 above; everything else runs on 2.19. The property tests search in `units` (the custody
+# state machine its full 2,000 steps); here shorter runs show that they work on each core version.
 
 $(CURDIR)/.venv-%/.installed: tests/unit/requirements.txt
 	@spec=$$(printf '%s\n' $(MATRIX) | grep '^$*:'); python=$$(echo $$spec | cut -d: -f2); \
@@ -115,7 +115,7 @@ matrix: install system $(MATRIX_VENVS)
 	  core=$$(echo $$spec | cut -d: -f1); py=$$(echo $$spec | cut -d: -f3); venv=$(CURDIR)/.venv-$$core; \
 	  echo "== ansible-core $$core on Python $$py: units and sanity"; \
 	  (cd $(INSTALLED) && PATH=$$venv/bin:$$PATH PYTHONPATH=$(COLLECTIONS) FERNET_DOTENV_CUSTODY_STEPS=300 \
-	    $$venv/bin/python -m pytest -q -p no:cacheprovider tests/unit); \
+	    FERNET_DOTENV_HYPOTHESIS=matrix $$venv/bin/python -m pytest -q -p no:cacheprovider tests/unit); \
 	  (cd $(INSTALLED) && PATH=$$venv/bin:$$PATH $$venv/bin/ansible-test sanity --venv --python $$py --color no); \
 	done
 

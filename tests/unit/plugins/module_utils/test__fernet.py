@@ -15,6 +15,7 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import examples
 
 from ansible_collections.fernet.dotenv.plugins.module_utils import _fernet
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
@@ -100,7 +101,7 @@ def test_wrong_key_and_shape_checks() -> None:
 _TOKEN_ALPHABET = st.sampled_from(list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ \n"))
 
 
-@settings(max_examples=3000)
+@settings(max_examples=examples(3000))
 @given(data=st.data())
 def test_differential_never_accepts_what_cryptography_rejects(data) -> None:
     """The token layer is cryptography's Fernet behind a stricter shape check: on real tokens mutated every which

@@ -13,7 +13,7 @@ import pytest
 from cryptography.fernet import Fernet
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import env_texts
+from strategies import env_texts, examples
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import EnvDocument
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import (
@@ -134,7 +134,7 @@ def test_a_header_version_of_thousands_of_digits_is_damage() -> None:
         decrypt(data, RING)
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(data=st.data())
 def test_mutated_files_raise_only_the_collections_errors(data) -> None:
     """Fuzz the decoder with real files of both formats, mutated: every failure is one of our errors."""
@@ -303,7 +303,7 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_siz
                      max_leaves=8)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(names=st.lists(st.text(max_size=6), max_size=4), values=st.lists(st.binary(max_size=6), max_size=4),
        layout=_JSON)
 def test_files_crafted_by_a_key_holder_raise_only_the_collections_errors(names, values, layout) -> None:
