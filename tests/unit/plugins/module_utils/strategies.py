@@ -13,6 +13,7 @@ def examples(count: int) -> int:
     """A test's own example count, cut to a tenth under the "matrix" profile (see conftest.py)."""
     return max(10, count // 10) if os.environ.get("FERNET_DOTENV_HYPOTHESIS") == "matrix" else count
 
+
 _NAME_FIRST = "ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcxyz"
 _NAME_REST = _NAME_FIRST + "0123456789.-"
 NAMES = st.builds(lambda a, b: a + b, st.sampled_from(_NAME_FIRST), st.text(_NAME_REST, max_size=12))
