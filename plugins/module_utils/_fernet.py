@@ -38,6 +38,7 @@ KEY_BYTES = 32
 _HEADER_BYTES = 1 + 8 + 16
 _MAC_BYTES = 32
 _TOKEN_RE = re.compile(rb"[A-Za-z0-9_-]+={0,2}")
+_VERSION_FIRST = ord("g")
 _FERNETS: dict[bytes, Fernet] = {}
 
 
@@ -74,7 +75,8 @@ def _check_shape(token: bytes) -> None:
     size = len(token) // 4 * 3 - len(token) + len(token.rstrip(b"="))
     if size < _HEADER_BYTES + 16 + _MAC_BYTES:
         raise InvalidToken("the token is too short")
-    if base64.urlsafe_b64decode(token[:4])[0] != VERSION:
+    # the version byte 0x80 is the first 8 bits: 'g' (100000) and a second character from A to P (00xxxx)
+    if token[0] != _VERSION_FIRST or not 65 <= token[1] <= 80:
         raise InvalidToken("the token is not a Fernet version 0x80 token")
     if (size - _HEADER_BYTES - _MAC_BYTES) % 16:
         raise InvalidToken("the token's payload is not a whole number of AES blocks")

@@ -216,10 +216,12 @@ class EncryptedEnv:
             name, sep, token = line.partition("=")
             if not name or name.startswith("@") or (sep and not token):
                 raise _damaged(self.path, "a variable line is malformed")
-            try:
-                pairs.append((unquote(name, errors="strict"), token if sep else None))
-            except UnicodeDecodeError:
-                raise _damaged(self.path, "a variable name does not decode") from None
+            if "%" in name:  # a name 0.1.0 percent-encoded; names written now are identifiers
+                try:
+                    name = unquote(name, errors="strict")
+                except UnicodeDecodeError:
+                    raise _damaged(self.path, "a variable name does not decode") from None
+            pairs.append((name, token if sep else None))
         try:
             layout = json.loads(_text(_open(key, layout_token.encode("ascii"), self.path), self.path))
         except ValueError:
@@ -234,7 +236,7 @@ class EncryptedEnv:
                 entries.append(Entry(lead=item))
             elif isinstance(item, dict):
                 entries.append(_hidden_entry(item, self.path))
-            elif isinstance(item, list) and len(item) == 2 and all(isinstance(part, str) for part in item):
+            elif isinstance(item, list) and len(item) == 2 and type(item[0]) is str and type(item[1]) is str:
                 try:
                     name, token = next(remaining)
                 except StopIteration:
@@ -272,12 +274,17 @@ def _hidden_entry(item: dict, path: str) -> Entry:
 def _lead_names(lead: str, name: str, *, has_value: bool) -> bool:
     """Whether the text before a value is what the parser makes of a binding of name: what the lookup reads (the
     name) and what decrypt_env writes (the text) must agree."""
-    text = lead.replace("\r\n", "\n").replace("\r", "\n").rstrip()
+    text = lead.rstrip()
+    if "\r" in text:  # a quoted name may span lines; the parser reads its line breaks as LF
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if has_value:
         if not text.endswith("="):
             return False
         text = text[:-1].rstrip()
-    return bool(name) and (text.endswith(f"'{name}'") or text.endswith(name))
+    if not name or text.endswith(f"'{name}'"):
+        return bool(name)
+    before = text[-len(name) - 1:-len(name)]
+    return text.endswith(name) and (before == "" or before.isspace() or before == "\ufeff")
 
 
 def _text(data: bytes, path: str) -> str:

@@ -22,7 +22,7 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._errors import (
     NotEncryptedError,
     WrongKeyError,
 )
-from ansible_collections.fernet.dotenv.plugins.module_utils._formats import EncryptedEnv, _mac, _seal, decrypt, encrypt
+from ansible_collections.fernet.dotenv.plugins.module_utils._formats import EncryptedEnv, _lead_names, _mac, _seal, decrypt, encrypt
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing
 
 RING = KeyRing([Key.generate()])
@@ -317,3 +317,13 @@ def test_files_crafted_by_a_key_holder_raise_only_the_collections_errors(names, 
         decrypt("".join(f"{line}\n" for line in lines).encode(), RING, path="crafted")
     except FernetDotenvError:
         pass
+
+
+@pytest.mark.parametrize("lead,name,has_value,matches", [
+    ("FOO=", "FOO", True, True), ("\n\nexport  FOO =  ", "FOO", True, True), ("\ufeffFOO=", "FOO", True, True),
+    ("'a b'=", "a b", True, True), ("'a\r\nb'=", "a\nb", True, True), ("FOO", "FOO", False, True),
+    ("FOOBAR=", "BAR", True, False), ("FOO", "FOO", True, False), ("FOO=", "FOO", False, False), ("=", "", True, False),
+])
+def test_a_name_must_be_the_one_its_layout_writes(lead: str, name: str, has_value: bool, matches: bool) -> None:
+    """What the lookup reads (the name in clear) and what decrypt_env writes (the layout) must agree."""
+    assert _lead_names(lead, name, has_value=has_value) is matches
