@@ -236,7 +236,7 @@ class EncryptedEnv:
                 entries.append(Entry(lead=item))
             elif isinstance(item, dict):
                 entries.append(_hidden_entry(item, self.path))
-            elif isinstance(item, list) and len(item) == 2 and type(item[0]) is str and type(item[1]) is str:
+            elif isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], str):
                 try:
                     name, token = next(remaining)
                 except StopIteration:
