@@ -13,7 +13,10 @@ rotations hold a separate lock file beside it for their whole run, and a lock on
 The chain alone proves nothing about who wrote a line: anyone who can write the file can append a well-formed
 record with the right "prev" (a forged "completed" would switch off only_if_due). So every record written with a
 key at hand ends with "mac": "<kid>:<hex HMAC-SHA256 of the line before that field, under a key derived from the
-key with that kid>". Whoever holds that key detects a record edited, or appended by someone without a key of the
+key with that kid>". A rotation's "completed" record carries two, space-separated: one under the old ring's
+primary and one under the new key, so that the trail still verifies once the old key was retired (a job that is
+given only the current ring - an AWX credential after the contract - trusts the last rotation). Whoever holds a
+signing key detects a record edited, or appended by someone without a key of the
 ring: a MAC that does not verify, or no MAC on a line after the first signed one, makes the trail not intact, and
 such records never count for the schedule. A record signed with a key not at hand cannot be checked; it does not
 count either. What no MAC can show: that the last lines were cut off (the trail ends where it ends), and which
@@ -109,7 +112,8 @@ def record_problem(record: object) -> str | None:
 
 
 _RECORD_MAC_CONTEXT = b"fernet.dotenv audit-record MAC v1"
-_MAC_FIELD = re.compile(rb'(?P<body>\{.*),"mac":"(?P<kid>[0-9a-f]{16}):(?P<mac>[0-9a-f]{64})"\}')
+_ONE_MAC = rb"[0-9a-f]{16}:[0-9a-f]{64}"
+_MAC_FIELD = re.compile(rb'(?P<body>\{.*),"mac":"(?P<macs>' + _ONE_MAC + rb"(?: " + _ONE_MAC + rb')*)"\}')
 
 
 def _record_mac(key: Key, body: bytes) -> str:
@@ -158,9 +162,9 @@ class AuditTrail:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def append(self, record: dict, *, key: Key | None = None) -> dict:
-        """Append one record (adding id, time, prev and, with key, its MAC) under an exclusive lock, durably;
-        return it."""
+    def append(self, record: dict, *, key: Key | None = None, cosign: Key | None = None) -> dict:
+        """Append one record (adding id, time, prev and, with key, its MAC - and with cosign a second one) under an
+        exclusive lock, durably; return it."""
         entry = {"id": record.get("id") or uuid.uuid4().hex, "time": record.get("time") or rfc3339(utc_now())}
         entry.update({k: v for k, v in record.items() if k not in ("id", "time", "prev")})
         try:
@@ -174,7 +178,9 @@ class AuditTrail:
                 entry["prev"] = line_hash(last) if last else None
                 line = json.dumps(entry, separators=(",", ":"), sort_keys=False, default=str)
                 if key is not None:
-                    entry["mac"] = f"{key.kid}:{_record_mac(key, line.encode('utf-8'))}"
+                    signers = [key] + ([cosign] if cosign is not None and cosign != key else [])
+                    entry["mac"] = " ".join(f"{signer.kid}:{_record_mac(signer, line.encode('utf-8'))}"
+                                            for signer in signers)
                     line = f'{line[:-1]},"mac":"{entry["mac"]}"}}'
                 if KEY_TEXT.search(line):
                     raise AuditError(
@@ -242,11 +248,14 @@ class AuditTrail:
         elif mac is None:
             what = "has a MAC of the wrong shape"
         else:
-            key = keys.find(mac["kid"].decode("ascii"))
-            if key is None:
+            # every MAC under a key at hand must verify, and at least one key must be at hand
+            known = [(keys.find(kid), value) for kid, value in
+                     (item.split(":") for item in mac["macs"].decode("ascii").split(" "))]
+            known = [(key, value) for key, value in known if key is not None]
+            if not known:
                 check.unverified += 1
                 return False
-            if hmac.compare_digest(_record_mac(key, mac["body"] + b"}"), mac["mac"].decode("ascii")):
+            if all(hmac.compare_digest(_record_mac(key, mac["body"] + b"}"), value) for key, value in known):
                 return True
             what = "has a MAC that does not verify: it was edited, or written by someone without the key"
         self._note(check, number, what)

@@ -570,7 +570,7 @@ class Rotation:
         closes = [record["id"] for record in status.open_rotations if record["id"] != rotation_id]
         trail.append(dict(base, status="completed", files=done, backups=backups, verified=True, **stamp,
                           duration_seconds=duration, next_rotation_due=due, **(dict(closes=closes) if closes else {})),
-                     key=self.ring.primary)
+                     key=self.ring.primary, cosign=new_key)
         if key_file and not self.keep_old_key:
             retired = key_file.contract([new_key], now=self.now)
             result["retired_key_fingerprints"] = [key.fingerprint for key in retired]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import glob
 import hashlib
+import json
 import multiprocessing
 import os
 
@@ -295,3 +296,22 @@ def test_a_backup_name_taken_after_it_was_chosen_is_never_written_through(setup,
     result = rotation(tmp_path, old).run()
     assert victim.read_text() == "keep me\n" and os.path.islink(planted[0])
     assert planted[0] not in result["backups"] and len(result["backups"]) == len(files)
+
+
+def test_the_last_rotation_counts_for_a_job_given_only_the_new_ring(setup) -> None:
+    """AWX after the contract: the credential holds the new key alone, the old one is in an archive the job does
+    not see. The completed record is signed with the new key too, so the schedule still trusts it."""
+    tmp_path, old = setup[0], setup[1]
+    rotation(tmp_path, old, now=T0).run()
+    new_ring = KeyRing.from_file(str(tmp_path / "new.key"))
+    assert old.primary not in new_ring.keys
+    status = rotation_status(AuditTrail(str(tmp_path / "audit.jsonl")), now=T0, keys=new_ring)
+    assert status.last_rotation is not None and not status.overdue and not status.interrupted
+    # and a MAC under a key at hand still has to verify when the other one cannot be checked
+    lines = (tmp_path / "audit.jsonl").read_text().splitlines()
+    record = json.loads(lines[-1])
+    new_mac = record["mac"].split(" ")[-1]
+    forged = lines[-1].replace(new_mac, new_mac[:-4] + ("0000" if not new_mac.endswith("0000") else "1111"))
+    (tmp_path / "audit.jsonl").write_text("\n".join([*lines[:-1], forged]) + "\n")
+    status = rotation_status(AuditTrail(str(tmp_path / "audit.jsonl")), now=T0, keys=new_ring)
+    assert status.forged and status.last_rotation is None
