@@ -14,6 +14,8 @@ VENV        := $(CURDIR)/.venv
 BIN         := $(VENV)/bin
 COLLECTIONS := $(CURDIR)/collections
 INSTALLED   := $(COLLECTIONS)/ansible_collections/fernet/dotenv
+# awx.awx, community.hashi_vault, amazon.aws, community.aws, kubernetes.core: for ansible-lint only (examples)
+LINT_COLLECTIONS := $(CURDIR)/.lint-collections
 SANITY_PY   ?= 3.11
 # pip versions ansible-test 2.19 / 2.21 bootstrap their virtual environments with
 GET_PIP     := 24.2 25.2
@@ -72,7 +74,9 @@ integration: install
 # real ansible-playbook runs: an sshd on 127.0.0.1 started and stopped by the tests, and the leak test
 # the vars plugin test runs playbooks under every core version of the matrix
 e2e: install system $(MATRIX_VENVS)
-	cd $(INSTALLED) && FERNET_DOTENV_CORE_VENVS="$(CORE_VENVS)" PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m pytest -q \
+	scripts/lint-collections $(BIN)/python $(LINT_COLLECTIONS)
+	cd $(INSTALLED) && FERNET_DOTENV_CORE_VENVS="$(CORE_VENVS)" FERNET_DOTENV_LINT_COLLECTIONS=$(LINT_COLLECTIONS) \
+	  PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m pytest -q \
 	  -p no:cacheprovider tests/e2e
 
 # Molecule scenarios (extensions/molecule): local hosts, and three SSH hosts in network namespaces. Run from the
@@ -81,7 +85,9 @@ molecule: install system
 	$(BIN)/molecule test --all
 
 lint: install
-	$(BIN)/ansible-lint --offline
+	scripts/lint-collections $(BIN)/python $(LINT_COLLECTIONS)
+	# ANSIBLE_HOME: ansible-lint puts <home>/collections first, where Molecule leaves a copy of the collection
+	ANSIBLE_HOME=$(CURDIR)/.ansible ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$(LINT_COLLECTIONS) $(BIN)/ansible-lint --offline
 
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
@@ -123,4 +129,4 @@ docs-lint: install
 	cd $(INSTALLED) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 
 clean:
-	rm -rf build collections .venv .venv-2.18 .venv-2.21 tests/output .pytest_cache .hypothesis demo-output
+	rm -rf build collections .lint-collections .venv .venv-2.18 .venv-2.21 tests/output .pytest_cache .hypothesis demo-output

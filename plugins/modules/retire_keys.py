@@ -17,13 +17,13 @@ description:
   - Every key it removes is appended to the key archive C(<key_file>.retired) (mode V(0600), append-only, one key
     per line with its kid and the time it was retired) before the key file is rewritten (atomically, mode V(0600)).
     No key is ever lost; deleting the archive is the user's decision (delete the old backups first).
-  - With O(kids), only those keys are candidates: keys that another job added to the file after you chose the
+  - With O(kids), only those keys are candidates, and keys that another job added to the file after you chose the
     candidates are never touched. The role C(fernet.dotenv.key_rotation) uses this to contract a key store that
     jobs running at the same time share.
   - Takes the same directory locks as M(fernet.dotenv.rotate_key) (the key file's directory and the directories
     of the files under O(paths)), so it never contracts a key file in the middle of a rotation that uses it.
-  - Returns kids (the first 16 hex digits of a key's fingerprint), never a key. Runs where the key file is (use
-    C(delegate_to: localhost) for a key file on the controller).
+  - Returns kids (the first 16 hex digits of a key's fingerprint), never a key. Runs where the key file is (delegate the task
+    to C(localhost) for a key file on the controller).
 author:
   - fernet.dotenv maintainers (!UNKNOWN)
 extends_documentation_fragment:

@@ -34,9 +34,16 @@ APPS = ("web", "worker", "cron")
 KILL_TRIALS = 10
 
 PROJECT_FILES = {
-    "rotate.yml": "- ansible.builtin.import_playbook: fernet.dotenv.rotate\n",
-    # a play of the project's own, so that playbook_dir is the project (in an imported collection playbook it is
-    # the collection's playbooks directory, and so is the working directory of its modules)
+    # the project layout the AWX guide recommends: plays of the project's own, so that playbook_dir (and relative
+    # paths such as the key store's tasks file) is the project; in an imported collection playbook it is the
+    # collection's playbooks directory, and so is the working directory of its modules
+    "rotate.yml": """\
+- name: Rotate the master key of the repository
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: fernet.dotenv.key_rotation
+""",
     "check.yml": """\
 - name: Check the key rotation schedule
   hosts: localhost
@@ -132,8 +139,9 @@ class Site:
         self.keys_seen.add(key.to_text())
         seed = root / "seed"
         (seed / "env").mkdir(parents=True)
-        for name, text in PROJECT_FILES.items():
-            (seed / name).write_text(text)
+        (seed / "key_store").mkdir()
+        for name, text in {**PROJECT_FILES, "key_store/files.yml": STORE_TASKS}.items():
+            (seed / name).write_text(text.replace("STORE", str(self.store)))
         for app in APPS:
             data = encrypt(EnvDocument.from_dict(values[app]), KeyRing([key]))
             (seed / "env" / f"{app}.env.encrypted").write_bytes(data)
@@ -161,6 +169,8 @@ class Site:
         (private / "env" / "envvars").write_text(yaml.safe_dump({
             "SECRETS_MASTER_KEY_FILE": str(ring_file),
             "ANSIBLE_COLLECTIONS_PATH": os.environ.get("ANSIBLE_COLLECTIONS_PATH", ""),
+            # as an execution environment's ansible.cfg commonly has it: one process per module, no file copies
+            "ANSIBLE_PIPELINING": "True",
         }))
         (private / "env" / "extravars").write_text(yaml.safe_dump(dict(extravars, awx_job_id=self.count)))
         process = subprocess.Popen([RUNNER, "run", str(private), "-p", playbook, "--ident", "job"],
@@ -191,7 +201,6 @@ class Site:
 
     def rotation_vars(self, **extra) -> dict:
         return dict({
-            "fernet_dotenv_hosts": "localhost",
             "key_rotation_git_repo": str(self.origin),
             "key_rotation_git_paths": ["env"],
             "key_rotation_key_store": "file",
@@ -299,12 +308,11 @@ def test_scheduled_rotation_from_a_repository(tmp_path) -> None:
     assert site.archived() == {first_kid, second_kid}
     assert [r["status"] for r in site.trail() if r["event"] == "rotation"] == ["initiated", "completed"] * 2
 
-    # job 4: the same through a "tasks" key store (here tasks that write the ring file and an archive of their own)
-    tasks = tmp_path / "key_store.yml"
-    tasks.write_text(STORE_TASKS.replace("STORE", str(site.store)))
+    # job 4: the same through a "tasks" key store (tasks in the project that write the ring file and an archive of
+    # their own), named by a path relative to the project
     third_kid = site.store_kids()[0]
     status, stdout, stats = site.rotate(key_rotation_interval_days=0, key_rotation_key_store="tasks",
-                                        key_rotation_key_store_tasks=str(tasks))
+                                        key_rotation_key_store_tasks="key_store/files.yml")
     assert status == "successful", stdout[-3000:]
     assert site.check_head() == set(site.store_kids()) and third_kid not in site.store_kids()
     assert stats["fernet_dotenv_rotation"]["retired_kids"] == [third_kid]
