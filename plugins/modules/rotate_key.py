@@ -62,8 +62,9 @@ options:
         once the rotation completed (unless O(keep_old_key)) the new key alone, the other keys having been appended
         to the key archive C(<new_key_file>.retired) first.
       - It may be the same file as O(master_key_file).
-      - Update the key source your jobs use (for example the AWX credential that injects E(SECRETS_MASTER_KEY))
-        from this file.
+      - Update the key source your jobs use from this file. Under AWX, where jobs keep nothing, rotate a repository
+        with the role P(fernet.dotenv.key_rotation#role) instead (C(key_rotation_git_repo)), which updates the key
+        store in the safe order - expanded before the push, contracted after it.
     type: path
   keep_old_key:
     description:

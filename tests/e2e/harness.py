@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -119,3 +120,42 @@ def run_playbook(playbook: str, inventory: Path, *args: str, env: dict[str, str]
         timeout=600,
         check=False,
     )
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and every descendant, as a crash of the machine would. Killing a process group is not
+    enough: ansible-runner starts ansible-playbook in a session of its own, and ansible-core (2.19) runs each task's
+    worker - and so the module - in a new session too. Stop them all first, so that none forks a child that
+    escapes, then kill them."""
+    while True:
+        family = descendants(pid) | ({pid} if Path(f"/proc/{pid}").exists() else set())
+        if not family:
+            return
+        for member in family:
+            try:
+                os.kill(member, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+        if descendants(pid) | ({pid} if Path(f"/proc/{pid}").exists() else set()) == family:
+            break
+    for member in family:
+        try:
+            os.kill(member, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def descendants(root: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found

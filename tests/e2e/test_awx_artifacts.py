@@ -127,7 +127,7 @@ def test_key_store_examples_and_awx_setup_match_the_real_modules() -> None:
     examples pass and every required one. ansible-lint's args rule checks the same where it can load a module
     (not kubernetes.core.k8s, whose module class it cannot stand in for)."""
     tasks = example_tasks()
-    modules = sorted({module for _, module, _ in tasks if not module.startswith("ansible.builtin.")})
+    modules = sorted({task[1] for task in tasks if not task[1].startswith("ansible.builtin.")})
     assert {"awx.awx.credential", "community.hashi_vault.vault_kv2_write", "community.aws.secretsmanager_secret",
             "kubernetes.core.k8s"} <= set(modules)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=f"{os.environ['FERNET_DOTENV_LINT_COLLECTIONS']}:"

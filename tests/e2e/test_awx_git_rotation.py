@@ -15,15 +15,15 @@ import json
 import os
 import random
 import secrets
-import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
-from harness import controller_env
+from harness import controller_env, kill_tree
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import EnvDocument
 from ansible_collections.fernet.dotenv.plugins.module_utils._formats import EncryptedEnv, decrypt, encrypt
@@ -83,41 +83,10 @@ def git(*args: str, cwd: Path | None = None) -> str:
     return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True).stdout
 
 
-def kill_tree(pid: int) -> None:
-    """SIGKILL a process and every descendant (ansible-runner starts ansible-playbook in a session of its own):
-    stop them all first, so that none forks a child that escapes, then kill them."""
-    while True:
-        family = descendants(pid) | ({pid} if Path(f"/proc/{pid}").exists() else set())
-        if not family:
-            return
-        for member in family:
-            try:
-                os.kill(member, signal.SIGSTOP)
-            except ProcessLookupError:
-                pass
-        if descendants(pid) | ({pid} if Path(f"/proc/{pid}").exists() else set()) == family:
-            break
-    for member in family:
-        try:
-            os.kill(member, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
-def descendants(root: int) -> set[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = set(), {root}
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
+class Job(NamedTuple):
+    status: str  # ansible-runner's status, or "killed"
+    stdout: str
+    stats: dict  # the set_stats data of the job
 
 
 class Site:
@@ -150,14 +119,14 @@ class Site:
         git("commit", "-q", "-m", "Seed", cwd=seed)
         git("clone", "-q", "--bare", str(seed), str(self.origin))
 
-    def job(self, playbook: str, extravars: dict, *, kill_after: float | None = None) -> tuple[str, str, dict]:
-        """Run one job in a fresh private data directory; returns (status, stdout, set_stats data)."""
+    def job(self, playbook: str, extravars: dict, *, kill_after: float | None = None) -> Job:
+        """Run one job in a fresh private data directory."""
         with self.lock:
             self.count += 1
             private = self.root / "jobs" / f"{self.count:03d}-{Path(playbook).stem}"
         self.jobs.append(private)
         git("clone", "-q", str(self.origin), str(private / "project"))
-        for sub in ("env", "inventory", "credential"):
+        for sub in ("env", "inventory", "credential", "tmp"):
             (private / sub).mkdir(parents=True, exist_ok=True)
         (private / "inventory" / "hosts").write_text(
             f"localhost ansible_connection=local ansible_python_interpreter={sys.executable}\n")
@@ -169,8 +138,9 @@ class Site:
         (private / "env" / "envvars").write_text(yaml.safe_dump({
             "SECRETS_MASTER_KEY_FILE": str(ring_file),
             "ANSIBLE_COLLECTIONS_PATH": os.environ.get("ANSIBLE_COLLECTIONS_PATH", ""),
-            # as an execution environment's ansible.cfg commonly has it: one process per module, no file copies
-            "ANSIBLE_PIPELINING": "True",
+            # the job's private directory stands for the container: what a killed job leaves in its temp
+            # directory (the clone) is gone with it
+            "TMPDIR": str(private / "tmp"),
         }))
         (private / "env" / "extravars").write_text(yaml.safe_dump(dict(extravars, awx_job_id=self.count)))
         process = subprocess.Popen([RUNNER, "run", str(private), "-p", playbook, "--ident", "job"],
@@ -194,9 +164,9 @@ class Site:
                 continue
             if event.get("event") == "playbook_on_stats":
                 stats = event["event_data"].get("artifact_data", {})
-        return status, stdout, stats
+        return Job(status, stdout, stats)
 
-    def rotate(self, *, kill_after: float | None = None, **extra) -> tuple[str, str, dict]:
+    def rotate(self, *, kill_after: float | None = None, **extra) -> Job:
         return self.job("rotate.yml", self.rotation_vars(**extra), kill_after=kill_after)
 
     def rotation_vars(self, **extra) -> dict:
@@ -262,7 +232,7 @@ def leaks(site: Site) -> tuple[list[str], int]:
     return found, scanned
 
 
-def test_scheduled_rotation_from_a_repository(tmp_path) -> None:
+def test_scheduled_rotation_from_a_repository(tmp_path, ssh_host) -> None:
     site = Site(tmp_path, new_values())
     first_kid = site.store_kids()[0]
 
@@ -281,7 +251,7 @@ def test_scheduled_rotation_from_a_repository(tmp_path) -> None:
     # a deploy job with the store's ring writes every .env
     deployed = tmp_path / "deployed"
     deployed.mkdir()
-    status, stdout, _ = site.job("deploy.yml", {"deploy_dest": str(deployed)})
+    status, stdout, _stats = site.job("deploy.yml", {"deploy_dest": str(deployed)})
     assert status == "successful", stdout[-3000:]
     for app in APPS:
         assert EnvDocument.parse((deployed / f"{app}.env").read_text()).as_dict() == site.values[app]
@@ -300,9 +270,13 @@ def test_scheduled_rotation_from_a_repository(tmp_path) -> None:
     assert status == "successful", stdout[-3000:]
     assert stats["fernet_dotenv_rotation"]["skipped"] is True and site.head() == head
 
-    # job 3: interval 0, due at once
+    # job 3: interval 0, due at once; this time the repository is served over ssh (the harness's sshd on loopback)
     second_kid = site.store_kids()[0]
-    status, stdout, stats = site.rotate(key_rotation_interval_days=0)
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(f"[127.0.0.1]:{ssh_host.port} {(ssh_host.workdir / 'host_key.pub').read_text()}")
+    status, stdout, stats = site.rotate(
+        key_rotation_interval_days=0, key_rotation_git_repo=f"ssh://root@127.0.0.1:{ssh_host.port}{site.origin}",
+        key_rotation_git_ssh_key_file=ssh_host.key_file, key_rotation_git_known_hosts_file=str(known_hosts))
     assert status == "successful", stdout[-3000:]
     assert site.check_head() == set(site.store_kids()) and second_kid not in site.store_kids()
     assert site.archived() == {first_kid, second_kid}
@@ -318,6 +292,12 @@ def test_scheduled_rotation_from_a_repository(tmp_path) -> None:
     assert stats["fernet_dotenv_rotation"]["retired_kids"] == [third_kid]
     assert [key.kid for key in KeyRing.from_file(f"{site.store}.tasks-archive").keys] == [third_kid]
     assert "expand" in Path(f"{site.store}.stages").read_text().split()
+
+    # a repository that cannot be cloned: a clear failure, the token in its URL never printed, nothing changed
+    head, ring = site.head(), site.store_kids()
+    status, stdout, _stats = site.rotate(key_rotation_git_repo="https://robot:tok3n-s3cret@127.0.0.1:9/ops/env.git")
+    assert status == "failed" and "Cannot clone branch main of the repository" in stdout
+    assert "tok3n-s3cret" not in stdout and site.head() == head and site.store_kids() == ring
 
     found, scanned = leaks(site)
     assert found == [] and scanned > 40
@@ -352,24 +332,24 @@ STORE_TASKS = """\
 def test_two_rotation_jobs_at_once_one_push_wins(tmp_path) -> None:
     site = Site(tmp_path, new_values())
     head = site.head()
-    results: list[tuple[str, str, dict]] = []
+    results: list[Job] = []
     threads = [threading.Thread(target=lambda: results.append(site.rotate(key_rotation_interval_days=0)))
-               for _ in range(2)]
+               for _job in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    statuses = sorted(status for status, _, _ in results)
-    assert statuses == ["failed", "successful"], [stdout[-2000:] for _, stdout, _ in results]
-    loser = next(stdout for status, stdout, _ in results if status == "failed")
+    statuses = sorted(job.status for job in results)
+    assert statuses == ["failed", "successful"], [job.stdout[-2000:] for job in results]
+    loser = next(job.stdout for job in results if job.status == "failed")
     assert "The push to branch main was rejected" in loser and "Nothing was lost" in loser
     assert site.head() != head and len(git("rev-list", "main", cwd=site.origin).split()) == 2
     needed = site.check_head()
     # the store holds the winner's key; the loser's expansion stays until a later rotation contracts it
     assert needed <= set(site.store_kids())
 
-    status, stdout, _ = site.rotate(key_rotation_interval_days=0)
-    assert status == "successful", stdout[-3000:]
+    job = site.rotate(key_rotation_interval_days=0)
+    assert job.status == "successful", job.stdout[-3000:]
     assert site.check_head() == set(site.store_kids())
     found, scanned = leaks(site)
     assert found == [] and scanned > 40
@@ -379,21 +359,21 @@ def test_jobs_killed_at_random_instants_then_run_again_lose_nothing(tmp_path, ca
     rng = random.Random(os.environ.get("FERNET_DOTENV_SEED", secrets.randbits(32)))
     sites = [Site(tmp_path / name, new_values()) for name in ("a", "b")]
     started = time.monotonic()
-    status, stdout, _ = sites[0].rotate(key_rotation_interval_days=0)
+    job = sites[0].rotate(key_rotation_interval_days=0)
     span = time.monotonic() - started
-    assert status == "successful", stdout[-3000:]
+    assert job.status == "successful", job.stdout[-3000:]
     figures = dict(trials=0, killed=0, finished_before_kill=0, pushed_before_kill=0, reruns_ok=0, head_checks=0)
 
     def trials(site: Site, count: int) -> None:
-        for _ in range(count):
+        for _trial in range(count):
             head = site.head()
-            status, _, _ = site.rotate(key_rotation_interval_days=0, kill_after=rng.uniform(0, span))
+            status = site.rotate(key_rotation_interval_days=0, kill_after=rng.uniform(0, span)).status
             figures["trials"] += 1
             figures["killed" if status == "killed" else "finished_before_kill"] += 1
             figures["pushed_before_kill"] += status == "killed" and site.head() != head
             site.check_head()
-            status, stdout, _ = site.rotate(key_rotation_interval_days=0)
-            assert status == "successful", stdout[-3000:]
+            job = site.rotate(key_rotation_interval_days=0)
+            assert job.status == "successful", job.stdout[-3000:]
             site.check_head()
             figures["reruns_ok"] += 1
             figures["head_checks"] += 2
@@ -420,5 +400,4 @@ def test_jobs_killed_at_random_instants_then_run_again_lose_nothing(tmp_path, ca
               + ", ".join(f"{name} {value}" for name, value in figures.items()) + "; every check found every value")
     assert figures["trials"] == figures["reruns_ok"] == KILL_TRIALS
     for site in sites:
-        found, _ = leaks(site)
-        assert found == []
+        assert leaks(site)[0] == []

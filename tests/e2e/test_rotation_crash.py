@@ -28,7 +28,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from custody import backups_under, covering_ring, make_files, unreadable
-from harness import PLAYBOOKS, VENV_BIN, controller_env
+from harness import PLAYBOOKS, VENV_BIN, controller_env, kill_tree
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._audit import AuditTrail
 from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import EnvDocument
@@ -191,10 +191,8 @@ def killed_then_run_again(workdir, credential: KeyRing, *, kill_after: float) ->
         assert time.monotonic() < deadline, "the rotation did not start"
         time.sleep(0.002)
     time.sleep(kill_after)
-    try:
-        os.killpg(job.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass  # it had finished
+    # the whole tree: the module runs in a session of its own, and a killpg of the playbook would leave it running
+    kill_tree(job.pid)
     job.communicate(timeout=60)
     lost = custody_lost(workdir, credential, texts)
     assert lost == 0, f"{workdir.name}: {lost} files or backups open with no key the user holds after the kill"
