@@ -13,9 +13,11 @@ are running (and so both blocked on it), then lets go."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from custody import backups_under, covering_ring, make_files, unreadable
 from harness import PLAYBOOKS, VENV_BIN, controller_env
@@ -28,11 +30,23 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key,
 FILES = 200
 
 
-def modules_running(tmp_path) -> int:
-    """How many rotate_key module processes of this test are running (each then waits on the lock)."""
-    listing = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True, check=True).stdout
-    return sum(1 for line in listing.splitlines()
-               if "AnsiballZ_rotate_key" in line and line.split()[0].endswith(("python", "python3")))
+def modules_waiting(tmp_path) -> int:
+    """How many rotate_key module processes hold a descriptor of one of this test's locks: the audit lock, or the
+    lock on tmp_path itself (the directory of the key files, taken first in the global order). Such a module has
+    read the trail and waits; one that merely runs may not have read it yet."""
+    locks = {str(tmp_path), str(tmp_path / "audit.jsonl.lock")}
+    waiting = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if b"AnsiballZ_rotate_key" not in (entry / "cmdline").read_bytes():
+                continue
+            targets = {os.readlink(fd) for fd in (entry / "fd").iterdir()}
+        except OSError:
+            continue
+        waiting += bool(targets & locks)
+    return waiting
 
 
 def test_second_rotation_waits_then_names_the_lock(tmp_path) -> None:
@@ -59,8 +73,8 @@ def test_second_rotation_waits_then_names_the_lock(tmp_path) -> None:
                 [str(VENV_BIN / "ansible-playbook"), "-i", str(inventory), str(PLAYBOOKS / "rotate_now.yml"),
                  "-e", extra], env=controller_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
         deadline = time.monotonic() + 120
-        while modules_running(tmp_path) < 2:
-            assert time.monotonic() < deadline, "the two rotate_key modules did not start"
+        while modules_waiting(tmp_path) < 2:
+            assert time.monotonic() < deadline, "the two rotate_key modules did not reach the locks"
             time.sleep(0.1)
     outputs = [run.communicate(timeout=300)[0] for run in runs]
     codes = [run.returncode for run in runs]
@@ -91,8 +105,8 @@ def test_overlapping_rotations_with_different_audit_trails_wait_for_each_other(t
                  "-e", extra], env=controller_env(SECRETS_MASTER_KEY=credential.to_text().strip()),
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
         deadline = time.monotonic() + 120
-        while modules_running(tmp_path) < 2:
-            assert time.monotonic() < deadline, "the two rotate_key modules did not start"
+        while modules_waiting(tmp_path) < 2:
+            assert time.monotonic() < deadline, "the two rotate_key modules did not reach the locks"
             time.sleep(0.1)
     outputs = [run.communicate(timeout=300)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
