@@ -73,8 +73,7 @@ integration: install
 
 # real ansible-playbook runs: an sshd on 127.0.0.1 started and stopped by the tests, and the leak test
 # the vars plugin test runs playbooks under every core version of the matrix
-e2e: install system $(MATRIX_VENVS)
-	scripts/lint-collections $(BIN)/python $(LINT_COLLECTIONS)
+e2e: install system $(MATRIX_VENVS) $(LINT_COLLECTIONS)/.installed
 	cd $(INSTALLED) && FERNET_DOTENV_CORE_VENVS="$(CORE_VENVS)" FERNET_DOTENV_LINT_COLLECTIONS=$(LINT_COLLECTIONS) \
 	  PYTHONPATH=$(COLLECTIONS) $(BIN)/python -m pytest -q \
 	  -p no:cacheprovider tests/e2e
@@ -84,8 +83,10 @@ e2e: install system $(MATRIX_VENVS)
 molecule: install system
 	$(BIN)/molecule test --all
 
-lint: install
+$(LINT_COLLECTIONS)/.installed: scripts/lint-collections | $(VENV)/.installed
 	scripts/lint-collections $(BIN)/python $(LINT_COLLECTIONS)
+
+lint: install $(LINT_COLLECTIONS)/.installed
 	# ANSIBLE_HOME: ansible-lint puts <home>/collections first, where Molecule leaves a copy of the collection
 	ANSIBLE_HOME=$(CURDIR)/.ansible ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS):$(LINT_COLLECTIONS) $(BIN)/ansible-lint --offline
 
