@@ -9,37 +9,36 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
 from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import read_bytes
 from ansible_collections.fernet.dotenv.plugins.module_utils._formats import decrypt
-from ansible_collections.fernet.dotenv.plugins.plugin_utils._action import KeyedAction
+from ansible_collections.fernet.dotenv.plugins.modules.decrypt_env import MODULE_SPEC
+from ansible_collections.fernet.dotenv.plugins.plugin_utils._action import KeyedAction, with_rings
 
 
 class ActionModule(KeyedAction):
-    def module_args(self, args: dict, task_vars: dict, result: dict) -> dict:
-        if args.get("src") is not None and args.get("content") is not None:
-            # the module would say so too, but only after this plugin had replaced content with src's plaintext
-            raise FernetDotenvError("parameters are mutually exclusive: src|content")
-        if args.get("src") is None:
+    MODULE_SPEC = MODULE_SPEC
+    SELECTED_RING_REQUIRED = False
+
+    def module_args(self, args: dict, params: dict, task_vars: dict, result: dict) -> dict:
+        if params["src"] is None:
             # plaintext given as content: nothing to decrypt, so no key goes anywhere
-            args.pop("master_key", None)
-            args.pop("master_key_file", None)
-            return args
-        if boolean(args.get("remote_src", False), strict=False):
-            return super().module_args(args, task_vars, result)
-        ring = self.controller_ring(args)
+            return with_rings(args, None)
+        if params["remote_src"]:
+            return super().module_args(args, params, task_vars, result)
         try:
-            src = self._find_needle("files", to_text(args["src"]))
+            src = self._find_needle("files", to_text(params["src"]))
         except AnsibleError:
             raise FernetDotenvError(
-                f"Cannot read {args['src']}: no such file on the controller (searched the files/ directories of "
+                f"Cannot read {params['src']}: no such file on the controller (searched the files/ directories of "
                 "the role and playbook too); set remote_src=true if it is on the target"
             ) from None
-        opened = decrypt(read_bytes(src, what="encrypted file"), ring, path=src)
+        # the file's kid picks the ring, and a key command is told that kid
+        opened = decrypt(read_bytes(src, what="encrypted file"), self.rings(args, task_vars), path=src)
         result.update(src=src, key_fingerprint=opened.key_fingerprint)
-        for name in ("src", "master_key", "master_key_file", "remote_src"):
+        args = with_rings(args, None)
+        for name in ("src", "remote_src"):
             args.pop(name, None)
         args["content"] = opened.text
         return args

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._audit import local_actor
-from ansible_collections.fernet.dotenv.plugins.plugin_utils._action import KeyedAction
+from ansible_collections.fernet.dotenv.plugins.modules.rotate_key import MODULE_SPEC
+from ansible_collections.fernet.dotenv.plugins.plugin_utils._action import KeyedAction, with_rings
 
 # AWX / Automation Controller job variables worth an audit record (extra vars it injects into every job)
 _AWX_VARS = {
@@ -33,7 +34,10 @@ def controller_actor(task_vars: dict) -> dict:
 
 
 class ActionModule(KeyedAction):
-    def module_args(self, args: dict, task_vars: dict, result: dict) -> dict:
-        args = super().module_args(args, task_vars, result)
-        args["actor"] = {**controller_actor(task_vars), **(args.get("actor") or {})}
+    MODULE_SPEC = MODULE_SPEC
+
+    def module_args(self, args: dict, params: dict, task_vars: dict, result: dict) -> dict:
+        # the rotated ring is the selected one alone: a rotation never carries another environment's keys
+        args = with_rings(args, [self.rings(args, task_vars).for_writing().to_text().strip()])
+        args["actor"] = {**controller_actor(task_vars), **(params.get("actor") or {})}
         return args

@@ -7,20 +7,39 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Private to the collection: the attributes every fernet.dotenv module shares.
+    # Private to the collection: what each attribute means. Every module states its own support (and details) in
+    # an attributes block of its own, so that nothing is claimed for a module that does not do it.
     DOCUMENTATION = r"""
 options: {}
 attributes:
   check_mode:
     description: Can run in check mode and return a changed status prediction without modifying the target.
-    support: full
   diff_mode:
-    description: Returns details on what changed (or would change) in diff mode - variable names, never a value.
-    support: full
-  safe_file_operations:
-    description: Writes through a temp file beside the target, fsync and rename, so a reader never sees a partial file.
-    support: full
+    description: Returns details on what changed (or would change) in diff mode - variable names or key ids, never a
+      value or a key.
   idempotent:
-    description: A second run with the same arguments reports no change.
+    description: A second run with the same arguments reports no change, and changes nothing.
+"""
+
+    FILES = r"""
+options: {}
+attributes:
+  safe_file_operations:
+    description: Writes through a temp file beside the target, fsync and rename, so a reader never sees a partial
+      file.
+"""
+
+    ACTION = r"""
+options: {}
+attributes:
+  action:
+    description: An action plugin of the same name runs on the controller first - it checks the arguments against
+      this module's argument spec and resolves the key rings there, where AWX injects them.
     support: full
+  action_group:
+    description: Use C(group/fernet.dotenv.keyed) in C(module_defaults) to set the key options (for example
+      O(key_name)) of every keyed module at once.
+    support: full
+    membership:
+      - fernet.dotenv.keyed
 """

@@ -15,9 +15,10 @@ description:
   - The file is decrypted once per process - the first lookup decrypts it, the others read a cache keyed by the
     file's real path, modification time, size and the fingerprints of the key ring (never by plaintext). A changed
     file or a different ring is decrypted again.
-  - "The key ring comes from, first found: O(master_key), O(master_key_file) (given to the lookup, then from the
-    variables below), the controller's environment variable E(SECRETS_MASTER_KEY) - what an AWX or Automation
-    Controller credential injects - then the file named by E(SECRETS_MASTER_KEY_FILE)."
+  - "The key options and their order are those of every fernet.dotenv plugin (see O(master_key)): options given to
+    the lookup first, then the variables C(fernet_dotenv_master_key), C(fernet_dotenv_master_key_file) and
+    C(fernet_dotenv_key_name), then the controller's environment. A file is opened with the configured ring that
+    holds its key id, so one template can read the files of several environments."
 author:
   - fernet.dotenv maintainers (!UNKNOWN)
 options:
@@ -33,27 +34,22 @@ options:
         playbook, then relative to the playbook).
     type: str
     default: .env.encrypted
-  master_key:
-    description:
-      - The key ring, one or more Fernet keys separated by commas, spaces or newlines.
-    type: str
-    vars:
-      - name: fernet_dotenv_master_key
-    env:
-      - name: SECRETS_MASTER_KEY
-  master_key_file:
-    description:
-      - A file on the controller holding the key ring; a relative path is relative to the playbook directory.
-    type: str
-    vars:
-      - name: fernet_dotenv_master_key_file
-    env:
-      - name: SECRETS_MASTER_KEY_FILE
   default:
     description:
       - Returned for a variable the file does not define. Without it, a missing variable is an error that names
         the variable.
     type: raw
+  interpolate:
+    description:
+      - Expand C(${NAME}) and C(${NAME:-default}) in values exactly as python-dotenv's C(dotenv_values) does, so a
+        template sees what the application sees - a name bound earlier in the file, else the controller's
+        environment, else the default, else an empty string. Single-quoted values are expanded too, as
+        python-dotenv does; C($NAME) without braces never is.
+      - By default values come back as written, C(${NAME}) included.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - fernet.dotenv.keys
 notes:
   - Values come back as text; a variable written without V(=) in the file comes back as null.
 seealso:
@@ -74,6 +70,18 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     db: "{{ lookup('fernet.dotenv.fernetenv', 'DB_HOST', 'DB_PASSWORD', 'DB_PORT', file='prod.env.encrypted',
                    default='5432', wantlist=true) }}"
+  no_log: true
+
+# With SECRETS_MASTER_KEY_PROD and SECRETS_MASTER_KEY_STAGING set on the controller, each file opens with the
+# ring that holds its key id
+- name: Two environments in one task
+  ansible.builtin.debug:
+    msg: "{{ lookup('fernet.dotenv.fernetenv', 'DB_HOST', file='staging.env.encrypted') }} and
+          {{ lookup('fernet.dotenv.fernetenv', 'DB_HOST', file='prod.env.encrypted') }}"
+
+- name: A URL built from other variables of the file, as the application reads it
+  ansible.builtin.set_fact:
+    database_url: "{{ lookup('fernet.dotenv.fernetenv', 'DATABASE_URL', file='prod.env.encrypted', interpolate=true) }}"
   no_log: true
 
 - name: The whole file as a dictionary, with the key from a vaulted variable
@@ -98,24 +106,25 @@ import os
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
-from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import ENV_KEY, ENV_KEY_FILE
-from ansible_collections.fernet.dotenv.plugins.plugin_utils._controller import load_values, ring_from_options
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import ENV_KEY
+from ansible_collections.fernet.dotenv.plugins.plugin_utils._controller import load_document, load_values
+from ansible_collections.fernet.dotenv.plugins.plugin_utils._key_options import KEY_VARIABLES, key_rings, plugin_options
 
 _MISSING = object()
-_VAR_OPTIONS = ("fernet_dotenv_master_key", "fernet_dotenv_master_key_file")
 # Resolving plugin options costs more than the rest of a lookup: a template with hundreds of lookups resolves
-# each distinct set of arguments once per process. Only rings given as text are kept (a key file may change
-# under a running play), and never when the ring comes from variables (those may differ per host).
-_RESOLVED: dict[tuple, tuple[str, object]] = {}
+# each distinct set of arguments once per process, unless variables take part (those may differ per host).
+_RESOLVED: dict[tuple, tuple] = {}
 
 
 def _signature(variables: dict, kwargs: dict) -> tuple | None:
-    if any(name in variables for name in _VAR_OPTIONS):
+    if any(name in variables for name in KEY_VARIABLES.values()):
         return None
     given = tuple(sorted((name, str(value)) for name, value in kwargs.items() if name != "default"))
-    return given, os.environ.get(ENV_KEY), os.environ.get(ENV_KEY_FILE)
+    environment = tuple(sorted((name, value) for name, value in os.environ.items() if name.startswith(ENV_KEY)))
+    return given, environment
 
 
 class LookupModule(LookupBase):
@@ -124,16 +133,21 @@ class LookupModule(LookupBase):
         signature = _signature(variables, kwargs)
         try:
             if signature in _RESOLVED:
-                name, ring = _RESOLVED[signature]
+                name, interpolate, rings = _RESOLVED[signature]
             else:
                 self.set_options(var_options=variables, direct=kwargs)
-                name, ring = self.get_option("file"), ring_from_options(self)
-                if signature is not None and ring.path is None:
-                    _RESOLVED[signature] = (name, ring)
+                name, interpolate = self.get_option("file"), self.get_option("interpolate")
+                rings = key_rings(plugin_options(self), variables=variables, template=self._templar.template,
+                                  find_file=self._loader.path_dwim)
+                if signature is not None:
+                    _RESOLVED[signature] = (name, interpolate, rings)
             path = self.find_file_in_search_path(variables, "files", name, ignore_missing=True)
             if not path:
                 raise FernetDotenvError(f"Cannot read {name}: no such file (searched the files/ directories and the playbook)")
-            values = load_values(path, ring)
+            if interpolate:
+                values = wrap_var(load_document(path, rings).interpolated(os.environ))
+            else:
+                values = load_values(path, rings)
         except FernetDotenvError as exc:
             raise AnsibleLookupError(f"fernetenv: {exc}") from None
         if not terms:

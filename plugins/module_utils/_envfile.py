@@ -18,6 +18,7 @@ after it (inline comment, line end): the values format encrypts each raw value o
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import EnvParseError, FernetDotenvError
@@ -33,6 +34,8 @@ _SINGLE_QUOTED = re.compile(r"'(?:\\.|[^'\\])*'", re.DOTALL)
 _DOUBLE_QUOTED = re.compile(r'"(?:\\.|[^"\\])*"', re.DOTALL)
 _REST_OF_LINE = re.compile(r"[^\r\n]*")
 _COMMENT = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
+# ${NAME} and ${NAME:-default}, as python-dotenv expands them; $NAME without braces stays text
+_REFERENCE = re.compile(r"\$\{(?P<name>[^}:]*)(?::-(?P<default>[^}]*))?\}")
 _LINE_END = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
 _DOUBLE_ESCAPES = re.compile(r"\\[\\'\"abfnrtv]")
 _SINGLE_ESCAPES = re.compile(r"\\[\\']")
@@ -231,6 +234,22 @@ class EnvDocument:
     def as_dict(self) -> dict[str, str | None]:
         """What dotenv_values(interpolate=False) returns: the last binding of a name wins."""
         return {entry.name: entry.value for entry in self.entries if entry.name is not None}
+
+    def interpolated(self, environ: Mapping[str, str]) -> dict[str, str | None]:
+        """What dotenv_values(interpolate=True) returns: bindings in file order, each value's ${NAME} and
+        ${NAME:-default} replaced by the value bound so far, else environ's, else the default (else ""); quoting
+        makes no difference, and a name without = stays None."""
+        values: dict[str, str | None] = {}
+        for entry in self.bindings:
+            value = entry.value
+            if value is not None:
+                def resolve(match: re.Match[str]) -> str:
+                    name, default = match.group("name"), match.group("default")
+                    found = values[name] if name in values else environ.get(name, default or "")
+                    return found or ""
+                value = _REFERENCE.sub(resolve, value)
+            values[entry.name] = value
+        return values
 
     def _newline(self) -> str:
         match = _NEWLINE.search(self.text)

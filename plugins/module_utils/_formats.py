@@ -48,7 +48,7 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._errors import (
     NotEncryptedError,
     WrongKeyError,
 )
-from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing, KeyRings
 
 FORMATS = ("values", "whole")
 MAGIC = "$FERNET_DOTENV"
@@ -389,6 +389,7 @@ def reencrypt(opened: DecryptedEnv, ring: KeyRing) -> bytes:
     return _single_token(ring.primary, opened.plaintext, opened.format)
 
 
-def decrypt(data: bytes, ring: KeyRing, *, path: str = "<content>") -> DecryptedEnv:
-    """Open an encrypted file of any format with a ring."""
-    return EncryptedEnv.parse(data, path=path).decrypt(ring)
+def decrypt(data: bytes, keys: KeyRing | KeyRings, *, path: str = "<content>") -> DecryptedEnv:
+    """Open an encrypted file of any format with a ring, or with the configured ring that holds its kid."""
+    info = EncryptedEnv.parse(data, path=path)
+    return info.decrypt(keys.for_opening(info.kid) if isinstance(keys, KeyRings) else keys)

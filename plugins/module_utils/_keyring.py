@@ -19,6 +19,9 @@ import binascii
 import hashlib
 import os
 import re
+import shlex
+import subprocess
+from collections.abc import Mapping
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import (
     InvalidKeyError,
@@ -28,6 +31,9 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._fernet import KEY_B
 
 ENV_KEY = "SECRETS_MASTER_KEY"
 ENV_KEY_FILE = "SECRETS_MASTER_KEY_FILE"
+KID_VARIABLE = "FERNET_DOTENV_KID"
+COMMAND_TIMEOUT = 120
+_NAME_RE = re.compile(r"[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)*")
 _SEPARATORS = re.compile(r"[\s,]+")
 _COMMENT = re.compile(r"#[^\n]*")
 _KEY_RE = re.compile(r"[A-Za-z0-9_-]{43}=?")
@@ -177,24 +183,231 @@ class KeyRing:
     __str__ = __repr__
 
 
-def resolve_key_ring(
-    *,
-    master_key: str | None = None,
-    master_key_file: str | None = None,
-    environ: dict[str, str] | None = None,
-) -> KeyRing:
-    """The key ring from the first source that is set: option, key file option, SECRETS_MASTER_KEY, then
-    SECRETS_MASTER_KEY_FILE from environ (the controller's environment when called from a controller plugin)."""
-    env = os.environ if environ is None else environ
-    if master_key:
-        return KeyRing.from_text(master_key, source="the master_key option")
-    if master_key_file:
-        return KeyRing.from_file(master_key_file)
-    if env.get(ENV_KEY):
-        return KeyRing.from_text(env[ENV_KEY], source=f"the environment variable {ENV_KEY}")
-    if env.get(ENV_KEY_FILE):
-        return KeyRing.from_file(env[ENV_KEY_FILE])
-    raise KeyNotFoundError(
-        f"{ENV_KEY} not found: set the master_key or master_key_file option, "
-        f"or {ENV_KEY} or {ENV_KEY_FILE} in the controller's environment"
-    )
+class KeySources:
+    """Where the rings of one task, lookup or vars plugin come from, as the adapters collected them: the task's
+    key options, the fernet_dotenv_* variables and the controller's environment. Plain data; nothing is read until
+    a ring is asked for."""
+
+    __slots__ = ("master_key", "master_key_file", "master_key_command", "var_master_key", "var_master_key_file",
+                 "key_name", "environ")
+
+    def __init__(
+        self,
+        *,
+        master_key: str | list[str] | None = None,
+        master_key_file: str | None = None,
+        master_key_command: str | None = None,
+        var_master_key: str | None = None,
+        var_master_key_file: str | None = None,
+        key_name: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.master_key = master_key
+        self.master_key_file = master_key_file
+        self.master_key_command = master_key_command
+        self.var_master_key = var_master_key
+        self.var_master_key_file = var_master_key_file
+        self.key_name = key_name or None
+        self.environ = os.environ if environ is None else environ
+        if self.key_name is not None:
+            ring_variables(self.key_name)  # a bad name fails before anything is read
+
+
+def ring_variables(name: str | None) -> tuple[str, str]:
+    """The environment variables of a ring: SECRETS_MASTER_KEY(_FILE), or SECRETS_MASTER_KEY_<NAME>(_FILE)."""
+    if not name:
+        return ENV_KEY, ENV_KEY_FILE
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+        raise KeyNotFoundError(
+            f"{ENV_KEY} not found: the key name {name!r} is not a name (letters, digits, '_' and '-')"
+        )
+    upper = name.upper().replace("-", "_")
+    if upper == "FILE" or upper.endswith("_FILE"):
+        raise KeyNotFoundError(f"{ENV_KEY} not found: the key name {name} cannot end in 'file'")
+    return f"{ENV_KEY}_{upper}", f"{ENV_KEY}_{upper}_FILE"
+
+
+def configured_ring_names(environ: Mapping[str, str]) -> list[str]:
+    """The names of the rings the environment configures (SECRETS_MASTER_KEY_<NAME> or its _FILE), sorted."""
+    names = set()
+    for variable, value in environ.items():
+        if not value or not variable.startswith(ENV_KEY + "_") or variable == ENV_KEY_FILE:
+            continue
+        name = variable[len(ENV_KEY) + 1:]
+        names.add(name[:-5] if name.endswith("_FILE") else name)
+    return sorted(name for name in names if _NAME_RE.fullmatch(name))
+
+
+# Rings printed by key commands, per process: (command, kid) -> ring. A command runs once per process per kid.
+_COMMAND_RINGS: dict[tuple[str, str], KeyRing] = {}
+
+
+def run_key_command(command: str, *, kid: str | None, environ: Mapping[str, str]) -> KeyRing:
+    """The ring a key command prints on its standard output. The command is split like a shell word list (no
+    shell); FERNET_DOTENV_KID holds the kid of the file being opened (empty when writing a new file). Its output
+    and its error output are never shown: a failure names the exit code only."""
+    cache_key = (command, kid or "")
+    ring = _COMMAND_RINGS.get(cache_key)
+    if ring is not None:
+        return ring
+    source = "the output of master_key_command"
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command cannot be split into words ({exc})") from None
+    if not argv:
+        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command is empty")
+    env = dict(environ)
+    env[KID_VARIABLE] = kid or ""
+    try:
+        done = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=COMMAND_TIMEOUT, check=False)
+    except FileNotFoundError:
+        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {argv[0]} does not exist") from None
+    except PermissionError:
+        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {argv[0]} is not executable") from None
+    except subprocess.TimeoutExpired:
+        raise KeyNotFoundError(
+            f"{ENV_KEY} not found: master_key_command {argv[0]} did not finish in {COMMAND_TIMEOUT} seconds"
+        ) from None
+    except OSError as exc:
+        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {argv[0]} cannot run: {exc.strerror}") from None
+    if done.returncode != 0:
+        raise KeyNotFoundError(
+            f"{ENV_KEY} not found: master_key_command {argv[0]} exited with code {done.returncode} "
+            "(its output is not shown)"
+        )
+    try:
+        text = done.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidKeyError(f"Invalid Fernet key: {source} is not text") from None
+    ring = KeyRing.from_text(text, source=source)
+    _COMMAND_RINGS[cache_key] = ring
+    return ring
+
+
+class KeyRings:
+    """The rings a task may use, in DESIGN order, resolved on demand.
+
+    The *selected* ring is the first source found: the master_key, master_key_file and master_key_command options,
+    the fernet_dotenv_master_key(_file) variables, then the ring's environment pair (SECRETS_MASTER_KEY(_FILE), or
+    SECRETS_MASTER_KEY_<NAME>(_FILE) with key_name). Its primary writes new files. A file is opened with the ring
+    that holds its kid: the selected ring, else any other ring the environment configures (every named ring and,
+    when key_name selects a named ring, the unnamed one). A command-sourced ring is asked once per kid."""
+
+    def __init__(self, sources: KeySources) -> None:
+        self.sources = sources
+        self._others: list[KeyRing] | None = None
+        self._text_ring: KeyRing | None = None
+
+    def _selected(self, kid: str | None) -> KeyRing | None:
+        """The selected ring (None when no source is set); kid is what a key command is told. A ring given as text
+        is parsed once; a key file is read each time (it may change under a running play)."""
+        if isinstance(self.sources.master_key, (list, tuple)):
+            # rings an action plugin handed over: they are all there is (the target's environment is not asked)
+            return self.from_texts(self.sources.master_key)[0]
+        if self._text_ring is None:
+            self._text_ring = self._selected_text()
+        if self._text_ring is not None:
+            return self._text_ring
+        given = self.sources
+        if given.master_key_file:
+            return KeyRing.from_file(given.master_key_file)
+        if given.master_key_command:
+            return run_key_command(given.master_key_command, kid=kid, environ=given.environ)
+        if given.var_master_key_file:
+            return KeyRing.from_file(given.var_master_key_file)
+        return self._from_environment(given.key_name)
+
+    def _selected_text(self) -> KeyRing | None:
+        """The selected ring when its source is text (an option, a variable or the environment), else None."""
+        given = self.sources
+        if given.master_key:
+            return KeyRing.from_text(given.master_key, source="the master_key option")
+        if given.master_key_file or given.master_key_command:
+            return None
+        if given.var_master_key:
+            return KeyRing.from_text(given.var_master_key, source="the variable fernet_dotenv_master_key")
+        if given.var_master_key_file:
+            return None
+        key_variable = ring_variables(given.key_name)[0]
+        if given.environ.get(key_variable):
+            return KeyRing.from_text(given.environ[key_variable], source=f"the environment variable {key_variable}")
+        return None
+
+    def _from_environment(self, name: str | None) -> KeyRing | None:
+        key_variable, file_variable = ring_variables(name)
+        env = self.sources.environ
+        if env.get(key_variable):
+            return KeyRing.from_text(env[key_variable], source=f"the environment variable {key_variable}")
+        if env.get(file_variable):
+            return KeyRing.from_file(env[file_variable])
+        return None
+
+    def _not_found(self) -> KeyNotFoundError:
+        key_variable, file_variable = ring_variables(self.sources.key_name)
+        named = f" for the ring {self.sources.key_name}" if self.sources.key_name else ""
+        return KeyNotFoundError(
+            f"{ENV_KEY} not found{named}: set the master_key, master_key_file or master_key_command option, the "
+            f"fernet_dotenv_master_key(_file) variable, or {key_variable} or {file_variable} in the controller's "
+            "environment"
+        )
+
+    def for_writing(self) -> KeyRing:
+        """The selected ring: its primary encrypts a new file."""
+        ring = self._selected(None)
+        if ring is None:
+            raise self._not_found()
+        return ring
+
+    def others(self) -> list[KeyRing]:
+        """The rings besides the selected one that the environment configures: named rings, then the unnamed one."""
+        if self._others is None:
+            if isinstance(self.sources.master_key, (list, tuple)):
+                self._others = [ring for ring in self.from_texts(self.sources.master_key)[1:] if ring]
+            else:
+                selected = self.sources.key_name.upper().replace("-", "_") if self.sources.key_name else None
+                names: list[str | None] = [name for name in configured_ring_names(self.sources.environ)
+                                           if name != selected]
+                if selected is not None:
+                    names.append(None)
+                self._others = [ring for ring in map(self._from_environment, names) if ring is not None]
+        return self._others
+
+    def for_opening(self, kid: str | None) -> KeyRing:
+        """The ring that holds kid. When none does, the union of every candidate, so that the error names them."""
+        selected = self._selected(kid)
+        candidates = ([selected] if selected is not None else []) + self.others()
+        if not candidates:
+            raise self._not_found()
+        for ring in candidates:
+            if kid is not None and ring.find(kid) is not None:
+                return ring
+        if len(candidates) == 1:
+            return candidates[0]
+        return KeyRing.union(*candidates, source="the configured rings")
+
+    def configured(self) -> list[KeyRing]:
+        """Every configured ring, the selected one first; none is fine."""
+        selected = self._selected(None)
+        return [*([selected] if selected else []), *self.others()]
+
+    def to_texts(self, *, required: bool = True) -> list[str]:
+        """Every ring, the selected one first, as texts for a module's no_log master_key (without required, no
+        selected ring is fine). Never log these."""
+        selected = self._selected(None)
+        if selected is None and required:
+            raise self._not_found()
+        others = [ring.to_text().strip() for ring in self.others()]
+        if selected is None:
+            return ["", *others] if others else []
+        return [selected.to_text().strip(), *others]
+
+    @staticmethod
+    def from_texts(texts: list[str] | tuple[str, ...]) -> list[KeyRing | None]:
+        """Rings given as a list of texts; an empty first text means that no ring is selected."""
+        if not texts:
+            return [None]
+        return [KeyRing.from_text(str(text), source=f"ring {n} of the master_key option" if n > 1 else
+                                  "the master_key option") if text or n > 1 else None
+                for n, text in enumerate(texts, 1)]

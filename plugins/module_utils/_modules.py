@@ -19,19 +19,23 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import EnvD
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
 from ansible_collections.fernet.dotenv.plugins.module_utils._fileio import SECRET_MODE, read_bytes, secret_target, write_secret
 from ansible_collections.fernet.dotenv.plugins.module_utils._formats import DecryptedEnv, decrypt
-from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KEY_TEXT, KeyRing, resolve_key_ring
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KEY_TEXT, KeyRing, KeyRings, KeySources
 
 KEY_ARGS = dict(
-    master_key=dict(type="str", no_log=True),
+    master_key=dict(type="raw", no_log=True),
     master_key_file=dict(type="path", no_log=False),
+    master_key_command=dict(type="str"),
+    key_name=dict(type="str"),
 )
 
 
-def ring_from_params(params: dict) -> KeyRing:
-    """The ring the action plugin resolved on the controller (passed as master_key), else the module's own."""
-    return resolve_key_ring(
-        master_key=params.get("master_key"), master_key_file=params.get("master_key_file"), environ=os.environ
-    )
+def rings_from_params(params: dict) -> KeyRings:
+    """The task's rings. The action plugin resolved them on the controller and passes them as master_key, a list
+    of ring texts with the selected ring first; the other key options reach a module only if no action ran."""
+    return KeyRings(KeySources(
+        master_key=params.get("master_key"), master_key_file=params.get("master_key_file"),
+        master_key_command=params.get("master_key_command"), key_name=params.get("key_name"), environ=os.environ,
+    ))
 
 
 def value_text(value: object) -> str | None:
@@ -54,8 +58,8 @@ def document_from_content(content: object, *, what: str = "content") -> EnvDocum
     raise FernetDotenvError(f"The {what} option takes a .env text or a dict of variables, not a {type(content).__name__}")
 
 
-def open_encrypted(path: str, ring: KeyRing) -> DecryptedEnv:
-    return decrypt(read_bytes(path, what="encrypted file"), ring, path=path)
+def open_encrypted(path: str, keys: KeyRing | KeyRings) -> DecryptedEnv:
+    return decrypt(read_bytes(path, what="encrypted file"), keys, path=path)
 
 
 def check_target(path: str, what: str) -> None:

@@ -26,7 +26,20 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.files
   - fernet.dotenv.attributes
-  - fernet.dotenv.master_key
+  - fernet.dotenv.attributes.files
+  - fernet.dotenv.attributes.action
+  - fernet.dotenv.keys
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: Variable names, each marked when it was added, removed or changed; never a character of a value.
+  idempotent:
+    support: full
+    details: By decrypted content - Fernet output is never the same twice, so bytes cannot tell.
+  safe_file_operations:
+    support: full
 options:
   src:
     description:
@@ -127,7 +140,7 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._modules import (
     env_diff,
     finish,
     open_encrypted,
-    ring_from_params,
+    rings_from_params,
     run,
     write_file,
 )
@@ -150,8 +163,7 @@ def decrypt_env(module: AnsibleModule, result: dict) -> None:
     if params["content"] is not None:
         document = document_from_content(params["content"])
     else:
-        ring = ring_from_params(params)
-        opened = open_encrypted(params["src"], ring)
+        opened = open_encrypted(params["src"], rings_from_params(params))
         document = opened.document
         result.update(src=params["src"], key_fingerprint=opened.key_fingerprint)
     data = document.to_bytes()
@@ -166,22 +178,25 @@ def decrypt_env(module: AnsibleModule, result: dict) -> None:
     finish(module, result, path=dest)
 
 
+MODULE_SPEC = dict(
+    argument_spec=dict(
+        src=dict(type="path"),
+        content=dict(type="raw", no_log=True),
+        dest=dict(type="path", required=True),
+        remote_src=dict(type="bool", default=False),
+        backup=dict(type="bool", default=False),
+        mode=dict(type="raw", default="0600"),
+        **KEY_ARGS,
+    ),
+    mutually_exclusive=[("src", "content")],
+    required_one_of=[("src", "content")],
+    add_file_common_args=True,
+    supports_check_mode=True,
+)
+
+
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            src=dict(type="path"),
-            content=dict(type="raw", no_log=True),
-            dest=dict(type="path", required=True),
-            remote_src=dict(type="bool", default=False),
-            backup=dict(type="bool", default=False),
-            mode=dict(type="raw", default="0600"),
-            **KEY_ARGS,
-        ),
-        mutually_exclusive=[("src", "content")],
-        required_one_of=[("src", "content")],
-        add_file_common_args=True,
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(**MODULE_SPEC)
     result = dict(changed=False, dest=module.params["dest"])
     run(module, lambda res: decrypt_env(module, res), result)
 

@@ -13,9 +13,9 @@ version_added: 0.1.0
 description:
   - Encrypts a plaintext C(.env) file (O(src)) or given content (O(content)) into an encrypted file (O(dest)) with the
     primary key of the key ring.
-  - The key ring is resolved on the controller (O(master_key), O(master_key_file), then the controller's
-    E(SECRETS_MASTER_KEY) and E(SECRETS_MASTER_KEY_FILE)) and handed to the module as a C(no_log) argument, so the
-    key never has to exist on the target. The target needs the Python library C(cryptography).
+  - The key ring is resolved on the controller (see O(master_key); with O(key_name), the ring of that environment)
+    and handed to the module as a C(no_log) argument, so the key never has to exist on the target. A new O(dest) is
+    written with the selected ring's primary key. The target needs the Python library C(cryptography).
   - Idempotent by content, not by bytes (Fernet output is never the same twice) - when O(dest) already decrypts to
     the same text in the same format, nothing is written. In the V(values) format, re-encrypting keeps the token of
     every unchanged variable, so a git diff shows exactly the variables that changed.
@@ -25,7 +25,20 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.files
   - fernet.dotenv.attributes
-  - fernet.dotenv.master_key
+  - fernet.dotenv.attributes.files
+  - fernet.dotenv.attributes.action
+  - fernet.dotenv.keys
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: Variable names, each marked when it was added, removed or changed; never a character of a value.
+  idempotent:
+    support: full
+    details: By decrypted content - Fernet output is never the same twice, so bytes cannot tell.
+  safe_file_operations:
+    support: full
 options:
   src:
     description:
@@ -129,7 +142,7 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._modules import (
     env_diff,
     finish,
     open_encrypted,
-    ring_from_params,
+    rings_from_params,
     run,
     write_file,
 )
@@ -137,7 +150,8 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._modules import (
 
 def encrypt_env(module: AnsibleModule, result: dict) -> None:
     params = module.params
-    ring = ring_from_params(params)
+    rings = rings_from_params(params)
+    ring = rings.for_writing()
     if params["content"] is not None:
         document = document_from_content(params["content"])
     else:
@@ -148,7 +162,7 @@ def encrypt_env(module: AnsibleModule, result: dict) -> None:
     previous = None
     if os.path.exists(dest):
         try:
-            previous = open_encrypted(dest, ring)
+            previous = open_encrypted(dest, rings)
         except FernetDotenvError as exc:
             if not params["force"]:
                 raise FernetDotenvError(
@@ -169,23 +183,26 @@ def encrypt_env(module: AnsibleModule, result: dict) -> None:
     finish(module, result, path=dest)
 
 
+MODULE_SPEC = dict(
+    argument_spec=dict(
+        src=dict(type="path"),
+        content=dict(type="raw", no_log=True),
+        dest=dict(type="path"),
+        format=dict(type="str", choices=["values", "whole"], default="values"),
+        backup=dict(type="bool", default=False),
+        force=dict(type="bool", default=False),
+        **KEY_ARGS,
+    ),
+    mutually_exclusive=[("src", "content")],
+    required_one_of=[("src", "content")],
+    required_by=dict(content="dest"),
+    add_file_common_args=True,
+    supports_check_mode=True,
+)
+
+
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            src=dict(type="path"),
-            content=dict(type="raw", no_log=True),
-            dest=dict(type="path"),
-            format=dict(type="str", choices=["values", "whole"], default="values"),
-            backup=dict(type="bool", default=False),
-            force=dict(type="bool", default=False),
-            **KEY_ARGS,
-        ),
-        mutually_exclusive=[("src", "content")],
-        required_one_of=[("src", "content")],
-        required_by=dict(content="dest"),
-        add_file_common_args=True,
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(**MODULE_SPEC)
     result = dict(changed=False)
     run(module, lambda res: encrypt_env(module, res), result)
 

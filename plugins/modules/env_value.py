@@ -15,14 +15,28 @@ description:
     touches the disk.
   - Comments, order, quoting and the other variables stay as they are; in the V(values) format the other variables
     keep their tokens, so a git diff shows only the variable that changed.
-  - The key ring is resolved on the controller and handed to the module as a C(no_log) argument. The target needs
+  - The key rings are resolved on the controller and handed to the module as a C(no_log) argument. An existing file
+    stays under the ring that holds its key id; a new one is written with the selected ring (see O(master_key)). The target needs
     the Python library C(cryptography).
 author:
   - fernet.dotenv maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - ansible.builtin.files
   - fernet.dotenv.attributes
-  - fernet.dotenv.master_key
+  - fernet.dotenv.attributes.files
+  - fernet.dotenv.attributes.action
+  - fernet.dotenv.keys
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: Variable names, each marked when it was added, removed or changed; never a character of a value.
+  idempotent:
+    support: full
+    details: By decrypted content - Fernet output is never the same twice, so bytes cannot tell.
+  safe_file_operations:
+    support: full
 options:
   path:
     description:
@@ -114,7 +128,7 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._modules import (
     env_diff,
     finish,
     open_encrypted,
-    ring_from_params,
+    rings_from_params,
     run,
     value_text,
     write_file,
@@ -124,9 +138,11 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._modules import (
 def env_value(module: AnsibleModule, result: dict) -> None:
     params = module.params
     path = params["path"]
-    ring = ring_from_params(params)
+    rings = rings_from_params(params)
     check_target(path, "path")
-    previous = open_encrypted(path, ring) if os.path.exists(path) else None
+    previous = open_encrypted(path, rings) if os.path.exists(path) else None
+    # an edited file stays under the ring that holds it; a new one is written with the selected ring
+    ring = rings.for_opening(previous.kid) if previous else rings.for_writing()
     document = EnvDocument(list(previous.document.entries)) if previous else EnvDocument([])
     before = previous.as_dict() if previous else None
     if params["state"] == "present":
@@ -149,21 +165,24 @@ def env_value(module: AnsibleModule, result: dict) -> None:
     finish(module, result, path=path)
 
 
+MODULE_SPEC = dict(
+    argument_spec=dict(
+        path=dict(type="path", required=True),
+        name=dict(type="str", required=True),
+        value=dict(type="raw", no_log=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        format=dict(type="str", choices=["values", "whole"], default="values"),
+        backup=dict(type="bool", default=False),
+        **KEY_ARGS,
+    ),
+    required_if=[("state", "present", ("value",))],
+    add_file_common_args=True,
+    supports_check_mode=True,
+)
+
+
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type="path", required=True),
-            name=dict(type="str", required=True),
-            value=dict(type="raw", no_log=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            format=dict(type="str", choices=["values", "whole"], default="values"),
-            backup=dict(type="bool", default=False),
-            **KEY_ARGS,
-        ),
-        required_if=[("state", "present", ("value",))],
-        add_file_common_args=True,
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(**MODULE_SPEC)
     result = dict(changed=False, path=module.params["path"])
     run(module, lambda res: env_value(module, res), result)
 

@@ -22,6 +22,19 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.files
   - fernet.dotenv.attributes
+  - fernet.dotenv.attributes.files
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: The fingerprint of the key before and after, never a key.
+  idempotent:
+    support: partial
+    details: An existing key file is kept, so a second run changes nothing - unless O(force=true), which makes a new
+      key on every run.
+  safe_file_operations:
+    support: full
 options:
   path:
     description:

@@ -28,6 +28,7 @@ author:
   - fernet.dotenv maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - fernet.dotenv.attributes
+  - fernet.dotenv.attributes.files
 options:
   key_file:
     description:
@@ -53,9 +54,15 @@ options:
     type: int
     default: 60
 attributes:
+  check_mode:
+    support: full
   diff_mode:
     support: full
     details: The diff lists the kids in the key file before and after, never a key.
+  idempotent:
+    support: full
+  safe_file_operations:
+    support: full
 """
 
 EXAMPLES = r"""

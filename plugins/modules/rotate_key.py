@@ -33,15 +33,29 @@ description:
     C(completed), even when no file is left to re-encrypt. With O(only_if_due), an interrupted rotation is always
     due.
   - A rotation never runs on an audit trail with a record it cannot read; the error names the file and line.
-  - The current key ring is resolved on the controller (O(master_key), O(master_key_file),
-    E(SECRETS_MASTER_KEY), E(SECRETS_MASTER_KEY_FILE)). Files, O(new_key_file), backups and the audit trail are on
+  - The current key ring is the selected ring of the key options (see O(master_key)), resolved on the controller;
+    with O(key_name), that named ring alone - a rotation never carries the keys of another environment. Files, O(new_key_file), backups and the audit trail are on
     the host the task runs on - normally the controller, with C(delegate_to=localhost) and C(run_once=true).
   - With many files the work is spread over one worker process per core.
 author:
   - fernet.dotenv maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - fernet.dotenv.attributes
-  - fernet.dotenv.master_key
+  - fernet.dotenv.attributes.files
+  - fernet.dotenv.attributes.action
+  - fernet.dotenv.keys
+attributes:
+  check_mode:
+    support: full
+    details: Opens every file with the ring and reports which would be rotated; writes nothing, not even the trail.
+  diff_mode:
+    support: none
+  idempotent:
+    support: partial
+    details: Every run rotates again, to a new key. With O(only_if_due=true) a run before the next rotation is due
+      changes nothing; an interrupted rotation is finished with its own key.
+  safe_file_operations:
+    support: full
 options:
   paths:
     description:
@@ -209,7 +223,7 @@ retired_key_fingerprints:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key
-from ansible_collections.fernet.dotenv.plugins.module_utils._modules import KEY_ARGS, ring_from_params, run
+from ansible_collections.fernet.dotenv.plugins.module_utils._modules import KEY_ARGS, rings_from_params, run
 from ansible_collections.fernet.dotenv.plugins.module_utils._rotation import Rotation
 
 
@@ -217,7 +231,8 @@ def rotate_key(module: AnsibleModule, result: dict) -> None:
     params = module.params
     rotation = Rotation(
         paths=params["paths"],
-        ring=ring_from_params(params),
+        # the rotated ring is the selected one alone: a rotation never carries another environment's keys
+        ring=rings_from_params(params).for_writing(),
         new_key=Key.from_text(params["new_key"].strip(), what="new_key") if params["new_key"] else None,
         new_key_file=params["new_key_file"],
         keep_old_key=params["keep_old_key"],
@@ -235,25 +250,28 @@ def rotate_key(module: AnsibleModule, result: dict) -> None:
     module.exit_json(**result)
 
 
+MODULE_SPEC = dict(
+    argument_spec=dict(
+        paths=dict(type="list", elements="path", required=True),
+        new_key=dict(type="str", no_log=True),
+        new_key_file=dict(type="path", no_log=False),
+        keep_old_key=dict(type="bool", default=False),
+        backup=dict(type="bool", default=True),
+        backup_dir=dict(type="path"),
+        reason=dict(type="str"),
+        audit_file=dict(type="path"),
+        rotation_interval_days=dict(type="int", default=90),
+        only_if_due=dict(type="bool", default=False),
+        lock_timeout=dict(type="int", default=60),
+        actor=dict(type="dict"),
+        **KEY_ARGS,
+    ),
+    supports_check_mode=True,
+)
+
+
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            paths=dict(type="list", elements="path", required=True),
-            new_key=dict(type="str", no_log=True),
-            new_key_file=dict(type="path", no_log=False),
-            keep_old_key=dict(type="bool", default=False),
-            backup=dict(type="bool", default=True),
-            backup_dir=dict(type="path"),
-            reason=dict(type="str"),
-            audit_file=dict(type="path"),
-            rotation_interval_days=dict(type="int", default=90),
-            only_if_due=dict(type="bool", default=False),
-            lock_timeout=dict(type="int", default=60),
-            actor=dict(type="dict"),
-            **KEY_ARGS,
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(**MODULE_SPEC)
     # "skipped" only on success: Ansible reads it as "this task was skipped" and would then ignore failed_when
     run(module, lambda res: rotate_key(module, res), dict(changed=False))
 

@@ -29,17 +29,19 @@ description:
 author:
   - fernet.dotenv maintainers (!UNKNOWN)
 extends_documentation_fragment:
-  - fernet.dotenv.master_key
+  - fernet.dotenv.attributes
+  - fernet.dotenv.attributes.action
+  - fernet.dotenv.keys
 attributes:
   check_mode:
-    description: Can run in check mode; the module only reads.
     support: full
+    details: The module only reads.
   diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
+    support: N/A
+    details: Nothing changes, so there is no diff.
   idempotent:
-    description: Reading the trail changes nothing.
     support: full
+    details: Reading the trail changes nothing.
 options:
   audit_file:
     description:
@@ -179,7 +181,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.fernet.dotenv.plugins.module_utils._audit import AuditTrail
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyfiles import KeyFile
 from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KeyRing
-from ansible_collections.fernet.dotenv.plugins.module_utils._modules import KEY_ARGS, ring_from_params, run
+from ansible_collections.fernet.dotenv.plugins.module_utils._modules import KEY_ARGS, rings_from_params, run
 from ansible_collections.fernet.dotenv.plugins.module_utils._rotation import (
     default_audit_file,
     expand_paths,
@@ -194,7 +196,7 @@ def rotation_info(module: AnsibleModule, result: dict) -> None:
     trail = AuditTrail(audit_file)
     key_file = KeyFile(params["new_key_file"]) if params["new_key_file"] else None
     sources = [
-        ring_from_params(params) if params["master_key"] or params["master_key_file"] else None,
+        *rings_from_params(params).configured(),
         key_file.read() if key_file else None,
         key_file.read_archive() if key_file else None,
     ]
@@ -223,20 +225,23 @@ def rotation_info(module: AnsibleModule, result: dict) -> None:
     module.exit_json(**result)
 
 
+MODULE_SPEC = dict(
+    argument_spec=dict(
+        audit_file=dict(type="path"),
+        rotation_interval_days=dict(type="int", default=90),
+        warn_days=dict(type="int", default=0),
+        history_size=dict(type="int", default=10),
+        paths=dict(type="list", elements="path"),
+        new_key_file=dict(type="path", no_log=False),
+        **KEY_ARGS,
+    ),
+    required_one_of=[("audit_file", "paths")],
+    supports_check_mode=True,
+)
+
+
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            audit_file=dict(type="path"),
-            rotation_interval_days=dict(type="int", default=90),
-            warn_days=dict(type="int", default=0),
-            history_size=dict(type="int", default=10),
-            paths=dict(type="list", elements="path"),
-            new_key_file=dict(type="path", no_log=False),
-            **KEY_ARGS,
-        ),
-        required_one_of=[("audit_file", "paths")],
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(**MODULE_SPEC)
     run(module, lambda res: rotation_info(module, res), dict(changed=False))
 
 

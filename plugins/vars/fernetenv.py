@@ -15,32 +15,21 @@ description:
     playbook. Each variable of a file becomes a top-level variable of that group or host.
   - Files of one group or host are read in name order; a later file wins for the same variable.
   - Each file is decrypted once per run (cached by real path, modification time, size and key ring).
-  - "The key ring comes from, first found: O(master_key), O(master_key_file), the controller's environment variable
-    E(SECRETS_MASTER_KEY), then the file named by E(SECRETS_MASTER_KEY_FILE). When encrypted files exist and no key
-    is found, the run stops with C(SECRETS_MASTER_KEY not found) rather than running with missing variables."
+  - "The key options come from the C([fernet_dotenv]) section of C(ansible.cfg), then the controller's environment, in
+    the order of every fernet.dotenv plugin (see O(master_key)); there are no task or variables here. Each file is
+    opened with the configured ring that holds its key id, so with both E(SECRETS_MASTER_KEY_PROD) and
+    E(SECRETS_MASTER_KEY_STAGING) set, C(group_vars/prod/) and C(group_vars/staging/) load in one run. A file no
+    configured ring opens stops the run with C(Invalid encryption key or corrupted file) and the file's key id, and
+    when encrypted files exist and no key is configured at all, with C(SECRETS_MASTER_KEY not found) - never a run
+    with missing variables."
   - Enable it like any vars plugin, for example C(vars_plugins_enabled = host_group_vars,fernet.dotenv.fernetenv)
     in the C([defaults]) section of C(ansible.cfg).
 author:
   - fernet.dotenv maintainers (!UNKNOWN)
-options:
-  master_key:
-    description:
-      - The key ring. Prefer E(SECRETS_MASTER_KEY) or a key file to a key in C(ansible.cfg).
-    type: str
-    ini:
-      - section: fernet_dotenv
-        key: master_key
-  master_key_file:
-    description:
-      - A file on the controller holding the key ring.
-    type: path
-    ini:
-      - section: fernet_dotenv
-        key: master_key_file
-    env:
-      - name: FERNET_DOTENV_MASTER_KEY_FILE
 extends_documentation_fragment:
   - ansible.builtin.vars_plugin_staging
+  - fernet.dotenv.keys
+  - fernet.dotenv.keys.vars_plugin
 """
 
 EXAMPLES = r"""
@@ -53,6 +42,10 @@ EXAMPLES = r"""
 #   DB_PASSWORD=gAAAAA...
 #
 # Every host of webservers then has the variable DB_PASSWORD; the key comes from SECRETS_MASTER_KEY.
+#
+# One ring per environment: inventory/group_vars/prod/app.env.encrypted and group_vars/staging/app.env.encrypted
+# load in one run when SECRETS_MASTER_KEY_PROD and SECRETS_MASTER_KEY_STAGING are both set; a job given only the
+# staging ring stops on the prod file with its key id.
 """
 
 import os
@@ -63,7 +56,8 @@ from ansible.plugins.vars import BaseVarsPlugin
 from ansible.utils.path import basedir
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import FernetDotenvError
-from ansible_collections.fernet.dotenv.plugins.plugin_utils._controller import load_values, ring_from_options
+from ansible_collections.fernet.dotenv.plugins.plugin_utils._controller import load_values
+from ansible_collections.fernet.dotenv.plugins.plugin_utils._key_options import key_rings, plugin_options
 
 SUFFIX = ".env.encrypted"
 
@@ -91,7 +85,7 @@ class VarsModule(BaseVarsPlugin):
             entities = [entities]
         base = os.path.realpath(basedir(path))
         data: dict = {}
-        ring = None
+        rings = None
         for entity in entities:
             kind = getattr(entity, "base_type", None)
             if kind is InventoryObjectType.HOST:
@@ -104,8 +98,8 @@ class VarsModule(BaseVarsPlugin):
                 continue
             for found in _files_for(os.path.join(base, subdir), entity.name):
                 try:
-                    ring = ring or ring_from_options(self)
-                    data.update(load_values(found, ring))
+                    rings = rings or key_rings(plugin_options(self), find_file=loader.path_dwim)
+                    data.update(load_values(found, rings))
                 except FernetDotenvError as exc:
                     raise AnsibleParserError(f"fernetenv: {exc}") from None
         return data

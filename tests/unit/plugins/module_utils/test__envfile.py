@@ -85,6 +85,30 @@ def test_corpus_matches_python_dotenv_and_round_trips(text: str) -> None:
     assert doc.text == text
 
 
+INTERPOLATION = {
+    "earlier binding": "HOST=db\nURL=postgres://${HOST}/app\n",
+    "later binding is not seen yet": "URL=${LATER}\nLATER=x\n",
+    "duplicate: the binding so far": "A=1\nB=${A}\nA=2\nC=${A}\n",
+    "defaults": "A=${MISSING:-fallback}\nB=${MISSING:-}\nC=${MISSING}\nD=${A:-unused}\n",
+    "environment": "A=${FERNET_DOTENV_TEST_ENV}\nB=${FERNET_DOTENV_TEST_ENV:-d}\nC=${FERNET_DOTENV_TEST_EMPTY:-d}\n",
+    "inside single quotes too": "A=x\nB='${A}'\nC=\"${A}\"\n",
+    "no braces, no expansion": "A=x\nB=$A\nC=\\${A}\n",
+    "a name without =": "A\nB=${A}-${A:-d}\n",
+    "odd references": "A=${}\nB=${:-d}\nC=${A\nD=${A:-x}y}\nE=$${A}\n",
+    "self reference": "A=${A}x\n",
+}
+
+
+@pytest.mark.parametrize("text", [*CORPUS.values(), *INTERPOLATION.values()],
+                         ids=[*CORPUS, *(f"interpolate: {name}" for name in INTERPOLATION)])
+def test_interpolation_matches_dotenv_values(text: str, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("FERNET_DOTENV_TEST_ENV", "from-env")
+    monkeypatch.setenv("FERNET_DOTENV_TEST_EMPTY", "")
+    path = tmp_path / "t.env"
+    path.write_bytes(text.encode("utf-8"))
+    assert EnvDocument.parse(text).interpolated(os.environ) == dict(dotenv_values(path, interpolate=True))
+
+
 @given(env_texts())
 def test_generated_texts_match_python_dotenv(text: str) -> None:
     expected = reference(text)

@@ -141,9 +141,11 @@ def test_mutated_files_raise_only_the_collections_errors(data) -> None:
     fmt = data.draw(st.sampled_from(["values", "whole"]))
     text = data.draw(env_texts())
     original = bytearray(encrypt(EnvDocument.parse(text), RING, format=fmt))
+    # every draw has the same shape whatever the bytes are: the tokens are random (IVs), so a draw bounded by a
+    # length that a mutation made random would make hypothesis see a different test each time
     for _mutation in range(data.draw(st.integers(1, 4))):
         kind = data.draw(st.sampled_from(["flip", "insert", "delete", "line"]))
-        at = data.draw(st.integers(0, len(original) - 1))
+        at = data.draw(st.integers(0, 1 << 20)) % len(original)
         if kind == "flip":
             original[at] ^= data.draw(st.integers(1, 255))
         elif kind == "insert":
@@ -152,9 +154,11 @@ def test_mutated_files_raise_only_the_collections_errors(data) -> None:
             del original[at:at + data.draw(st.integers(1, 8))]
         else:
             lines = bytes(original).split(b"\n")
-            index = data.draw(st.integers(0, len(lines) - 1))
-            lines.insert(index, lines[data.draw(st.integers(0, len(lines) - 1))])
+            index, source = (data.draw(st.integers(0, 1 << 20)) % len(lines) for _ in range(2))
+            lines.insert(index, lines[source])
             original = bytearray(b"\n".join(lines))
+        if not original:
+            break
     try:
         decrypt(bytes(original), RING, path="fuzzed")
     except FernetDotenvError:

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import uuid
 
 import pytest
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import InvalidKeyError, KeyNotFoundError
-from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import Key, KeyRing, resolve_key_ring
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import (
+    Key,
+    KeyRing,
+    KeyRings,
+    KeySources,
+    configured_ring_names,
+    ring_variables,
+)
 
 
 def test_fingerprint_and_kid() -> None:
@@ -54,19 +62,105 @@ def test_malformed_keys_are_named_never_shown(text: str) -> None:
     assert text not in str(info.value) and good not in str(info.value)
 
 
-def test_resolution_order(tmp_path) -> None:
-    keys = [Key.generate() for index in range(4)]
-    key_file = tmp_path / "ring"
-    key_file.write_text(keys[1].to_text() + "\n")
-    env_file = tmp_path / "env-ring"
-    env_file.write_text(keys[3].to_text())
-    env = {"SECRETS_MASTER_KEY": keys[2].to_text(), "SECRETS_MASTER_KEY_FILE": str(env_file)}
-    assert resolve_key_ring(master_key=keys[0].to_text(), master_key_file=str(key_file), environ=env).primary == keys[0]
-    assert resolve_key_ring(master_key_file=str(key_file), environ=env).primary == keys[1]
-    assert resolve_key_ring(environ=env).primary == keys[2]
-    assert resolve_key_ring(environ={"SECRETS_MASTER_KEY_FILE": str(env_file)}).primary == keys[3]
-    with pytest.raises(KeyNotFoundError, match="SECRETS_MASTER_KEY not found"):
-        resolve_key_ring(environ={})
+SOURCES = ("master_key", "master_key_file", "master_key_command", "var_master_key", "var_master_key_file",
+           "SECRETS_MASTER_KEY", "SECRETS_MASTER_KEY_FILE")
+
+
+def configure(tmp_path, source: str, ring: KeyRing, sources: dict, environ: dict) -> None:
+    """Put ring in one source, DESIGN's way of giving it."""
+    path = tmp_path / f"{source}.ring"
+    path.write_text(ring.to_text())
+    if source in ("master_key", "var_master_key"):
+        sources[source] = ring.to_text()
+    elif source == "master_key_command":
+        sources[source] = f"cat {path}"
+    elif source in ("master_key_file", "var_master_key_file"):
+        sources[source] = str(path)
+    elif source.endswith("_FILE"):
+        environ[source] = str(path)
+    else:
+        environ[source] = ring.to_text()
+
+
+@pytest.mark.parametrize("first, second", [(a, b) for a in SOURCES for b in SOURCES if a != b])
+def test_the_first_source_in_design_order_wins(tmp_path, first: str, second: str) -> None:
+    rings = {name: KeyRing([Key.generate(), Key.generate()]) for name in (first, second)}
+    sources: dict = {}
+    environ: dict = {}
+    for name, ring in rings.items():
+        configure(tmp_path, name, ring, sources, environ)
+    winner = min(first, second, key=SOURCES.index)
+    resolved = KeyRings(KeySources(environ=environ, **sources))
+    assert resolved.for_writing().kids == rings[winner].kids
+    # the loser of the same (unnamed) ring is not a candidate for opening either
+    loser = second if winner == first else first
+    assert resolved.for_opening(rings[loser].primary.kid).kids == rings[winner].kids
+
+
+def test_no_source_names_every_way_to_give_one() -> None:
+    with pytest.raises(KeyNotFoundError, match="SECRETS_MASTER_KEY not found: set the master_key"):
+        KeyRings(KeySources(environ={})).for_writing()
+    with pytest.raises(KeyNotFoundError, match="SECRETS_MASTER_KEY not found for the ring prod: .*SECRETS_MASTER_KEY_PROD"):
+        KeyRings(KeySources(key_name="prod", environ={"SECRETS_MASTER_KEY": Key.generate().to_text()})).for_writing()
+
+
+def test_named_rings_write_with_their_own_and_open_by_kid(tmp_path) -> None:
+    prod, staging, unnamed = (KeyRing([Key.generate()]) for _ in range(3))
+    staging_file = tmp_path / "staging.ring"
+    staging_file.write_text(staging.to_text())
+    environ = {"SECRETS_MASTER_KEY_PROD": prod.to_text(), "SECRETS_MASTER_KEY_STAGING_FILE": str(staging_file),
+               "SECRETS_MASTER_KEY": unnamed.to_text(), "SECRETS_MASTER_KEY_FILE": ""}
+    assert configured_ring_names(environ) == ["PROD", "STAGING"]
+    for name, ring in (("prod", prod), ("staging", staging), (None, unnamed)):
+        rings = KeyRings(KeySources(key_name=name, environ=environ))
+        assert rings.for_writing().kids == ring.kids
+        for other in (prod, staging, unnamed):
+            assert rings.for_opening(other.primary.kid).kids == other.kids
+    only_staging = KeyRings(KeySources(key_name="staging", environ={"SECRETS_MASTER_KEY_STAGING_FILE": str(staging_file)}))
+    ring = only_staging.for_opening(prod.primary.kid)
+    assert ring.kids == staging.kids  # decrypting with it names the file's kid and the ring's (test__formats)
+    assert ring_variables("eu-west") == ("SECRETS_MASTER_KEY_EU_WEST", "SECRETS_MASTER_KEY_EU_WEST_FILE")
+
+
+@pytest.mark.parametrize("name", ["", "prod file", "../x", "file", "prod_file", "p$"])
+def test_bad_key_names_are_refused(name: str) -> None:
+    if not name:
+        assert KeySources(key_name=name).key_name is None
+        return
+    with pytest.raises(KeyNotFoundError, match="key name"):
+        KeySources(key_name=name)
+
+
+def test_a_key_command_runs_once_per_kid_and_never_shows_its_output(tmp_path) -> None:
+    ring = KeyRing([Key.generate(), Key.generate()])
+    calls = tmp_path / "calls"
+    script = tmp_path / "ring-command"
+    script.write_text(f"#!/bin/sh\necho \"$FERNET_DOTENV_KID\" >> {calls}\ncat {tmp_path / 'ring'}\n")
+    script.chmod(0o700)
+    (tmp_path / "ring").write_text(ring.to_text())
+    command = f"{script} --unique {uuid.uuid4().hex}"
+    for _ in range(3):
+        rings = KeyRings(KeySources(master_key_command=command, environ={}))
+        assert rings.for_writing().kids == ring.kids
+        assert rings.for_opening(ring.kids[1]).kids == ring.kids
+        assert rings.for_opening(ring.kids[0]).kids == ring.kids
+    assert calls.read_text().splitlines() == ["", ring.kids[1], ring.kids[0]]
+
+
+def test_a_failing_key_command_says_its_exit_code_only(tmp_path) -> None:
+    secret = Key.generate().to_text()
+    script = tmp_path / "failing"
+    script.write_text(f"#!/bin/sh\necho {secret}\necho {secret} >&2\nexit 3\n")
+    script.chmod(0o700)
+    with pytest.raises(KeyNotFoundError) as caught:
+        KeyRings(KeySources(master_key_command=str(script), environ={})).for_writing()
+    assert "exited with code 3 (its output is not shown)" in str(caught.value)
+    assert secret not in str(caught.value)
+    with pytest.raises(KeyNotFoundError, match="does not exist"):
+        KeyRings(KeySources(master_key_command=str(tmp_path / "missing"), environ={})).for_writing()
+    with pytest.raises(InvalidKeyError, match="Invalid Fernet key") as caught:
+        KeyRings(KeySources(master_key_command=f"echo not-{secret[:20]}", environ={})).for_writing()
+    assert secret[:20] not in str(caught.value)
 
 
 def test_key_file_problems_are_one_sentence(tmp_path) -> None:
