@@ -24,7 +24,7 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KEY_
 KEY_ARGS = dict(
     master_key=dict(type="raw", no_log=True),
     master_key_file=dict(type="path", no_log=False),
-    master_key_command=dict(type="str"),
+    master_key_command=dict(type="str", no_log=False),
     key_name=dict(type="str"),
 )
 

@@ -34,8 +34,9 @@ description:
     due.
   - A rotation never runs on an audit trail with a record it cannot read; the error names the file and line.
   - The current key ring is the selected ring of the key options (see O(master_key)), resolved on the controller;
-    with O(key_name), that named ring alone - a rotation never carries the keys of another environment. Files, O(new_key_file), backups and the audit trail are on
-    the host the task runs on - normally the controller, with C(delegate_to=localhost) and C(run_once=true).
+    with O(key_name), that named ring alone - a rotation never carries the keys of another environment.
+  - Files, O(new_key_file), backups and the audit trail are on the host the task runs on - normally the controller,
+    with C(delegate_to=localhost) and C(run_once=true).
   - With many files the work is spread over one worker process per core.
 author:
   - fernet.dotenv maintainers (!UNKNOWN)

@@ -154,7 +154,7 @@ def test_mutated_files_raise_only_the_collections_errors(data) -> None:
             del original[at:at + data.draw(st.integers(1, 8))]
         else:
             lines = bytes(original).split(b"\n")
-            index, source = (data.draw(st.integers(0, 1 << 20)) % len(lines) for _ in range(2))
+            index, source = (data.draw(st.integers(0, 1 << 20)) % len(lines) for _draw in range(2))
             lines.insert(index, lines[source])
             original = bytearray(b"\n".join(lines))
         if not original:

@@ -105,7 +105,7 @@ def test_no_source_names_every_way_to_give_one() -> None:
 
 
 def test_named_rings_write_with_their_own_and_open_by_kid(tmp_path) -> None:
-    prod, staging, unnamed = (KeyRing([Key.generate()]) for _ in range(3))
+    prod, staging, unnamed = (KeyRing([Key.generate()]) for _ring in range(3))
     staging_file = tmp_path / "staging.ring"
     staging_file.write_text(staging.to_text())
     environ = {"SECRETS_MASTER_KEY_PROD": prod.to_text(), "SECRETS_MASTER_KEY_STAGING_FILE": str(staging_file),
@@ -139,7 +139,7 @@ def test_a_key_command_runs_once_per_kid_and_never_shows_its_output(tmp_path) ->
     script.chmod(0o700)
     (tmp_path / "ring").write_text(ring.to_text())
     command = f"{script} --unique {uuid.uuid4().hex}"
-    for _ in range(3):
+    for _run in range(3):
         rings = KeyRings(KeySources(master_key_command=command, environ={}))
         assert rings.for_writing().kids == ring.kids
         assert rings.for_opening(ring.kids[1]).kids == ring.kids
