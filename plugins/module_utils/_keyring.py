@@ -235,7 +235,8 @@ def configured_ring_names(environ: Mapping[str, str]) -> list[str]:
             continue
         name = variable[len(ENV_KEY) + 1:]
         names.add(name[:-5] if name.endswith("_FILE") else name)
-    return sorted(name for name in names if _NAME_RE.fullmatch(name))
+    # a name no key_name could select (SECRETS_MASTER_KEY_X_FILE_FILE) configures nothing
+    return sorted(name for name in names if _NAME_RE.fullmatch(name) and name != "FILE" and not name.endswith("_FILE"))
 
 
 # Rings printed by key commands, per process: (command, kid) -> ring. A command runs once per process per kid.
@@ -317,7 +318,10 @@ class KeyRings:
             return run_key_command(given.master_key_command, kid=kid, environ=given.environ)
         if given.var_master_key_file:
             return KeyRing.from_file(given.var_master_key_file)
-        return self._from_environment(given.key_name)
+        file_variable = ring_variables(given.key_name)[1]
+        if given.environ.get(file_variable):
+            return KeyRing.from_file(given.environ[file_variable])
+        return None
 
     def _selected_text(self) -> KeyRing | None:
         """The selected ring when its source is text (an option, a variable or the environment), else None."""

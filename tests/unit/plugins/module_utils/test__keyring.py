@@ -111,6 +111,8 @@ def test_named_rings_write_with_their_own_and_open_by_kid(tmp_path) -> None:
     environ = {"SECRETS_MASTER_KEY_PROD": prod.to_text(), "SECRETS_MASTER_KEY_STAGING_FILE": str(staging_file),
                "SECRETS_MASTER_KEY": unnamed.to_text(), "SECRETS_MASTER_KEY_FILE": ""}
     assert configured_ring_names(environ) == ["PROD", "STAGING"]
+    assert configured_ring_names({**environ, "SECRETS_MASTER_KEY_X_FILE_FILE": "f", "SECRETS_MASTER_KEY_A B": "k"}) == \
+        ["PROD", "STAGING"]
     for name, ring in (("prod", prod), ("staging", staging), (None, unnamed)):
         rings = KeyRings(KeySources(key_name=name, environ=environ))
         assert rings.for_writing().kids == ring.kids
