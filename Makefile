@@ -54,7 +54,13 @@ demo: install
 	cd demo && $(BIN)/ansible-playbook -i inventory.ini -e scratch_dir=$(CURDIR)/demo-output demo.yml; \
 	  status=$$?; rm -rf $(CURDIR)/demo-output; exit $$status
 
-test: units sanity matrix lint docs-lint changelog-lint integration molecule e2e
+# Two cores: checks that do not share ansible-test's tests/output/ run two at a time, and so do Molecule and the
+# end-to-end tests (both spend much of their time waiting on playbooks); matrix and integration run alone.
+# --output-sync keeps each target's log in one piece.
+test:
+	$(MAKE) -j2 --output-sync=target sanity units lint docs-lint changelog-lint
+	$(MAKE) matrix integration
+	$(MAKE) -j2 --output-sync=target molecule e2e
 
 # sshd, ip and shellcheck from Debian's packages when missing
 system:
