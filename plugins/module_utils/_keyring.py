@@ -19,9 +19,7 @@ import binascii
 import hashlib
 import os
 import re
-import shlex
-import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import (
     InvalidKeyError,
@@ -31,8 +29,6 @@ from ansible_collections.fernet.dotenv.plugins.module_utils._fernet import KEY_B
 
 ENV_KEY = "SECRETS_MASTER_KEY"
 ENV_KEY_FILE = "SECRETS_MASTER_KEY_FILE"
-KID_VARIABLE = "FERNET_DOTENV_KID"
-COMMAND_TIMEOUT = 120
 _NAME_RE = re.compile(r"[A-Za-z0-9]+(?:[_-][A-Za-z0-9]+)*")
 _SEPARATORS = re.compile(r"[\s,]+")
 _COMMENT = re.compile(r"#[^\n]*")
@@ -189,7 +185,7 @@ class KeySources:
     a ring is asked for."""
 
     __slots__ = ("master_key", "master_key_file", "master_key_command", "var_master_key", "var_master_key_file",
-                 "key_name", "environ")
+                 "key_name", "environ", "run_command")
 
     def __init__(
         self,
@@ -201,6 +197,7 @@ class KeySources:
         var_master_key_file: str | None = None,
         key_name: str | None = None,
         environ: Mapping[str, str] | None = None,
+        run_command: Callable[[str, str | None], KeyRing] | None = None,
     ) -> None:
         self.master_key = master_key
         self.master_key_file = master_key_file
@@ -209,6 +206,8 @@ class KeySources:
         self.var_master_key_file = var_master_key_file
         self.key_name = key_name or None
         self.environ = os.environ if environ is None else environ
+        # a key command runs on the controller only: the adapters give the runner, a module has none
+        self.run_command = run_command
         if self.key_name is not None:
             ring_variables(self.key_name)  # a bad name fails before anything is read
 
@@ -239,54 +238,6 @@ def configured_ring_names(environ: Mapping[str, str]) -> list[str]:
     return sorted(name for name in names if _NAME_RE.fullmatch(name) and name != "FILE" and not name.endswith("_FILE"))
 
 
-# Rings printed by key commands, per process: (command, kid) -> ring. A command runs once per process per kid.
-_COMMAND_RINGS: dict[tuple[str, str], KeyRing] = {}
-
-
-def run_key_command(command: str, *, kid: str | None, environ: Mapping[str, str]) -> KeyRing:
-    """The ring a key command prints on its standard output. The command is split like a shell word list (no
-    shell); FERNET_DOTENV_KID holds the kid of the file being opened (empty when writing a new file). Its output
-    and its error output are never shown: a failure names the exit code only."""
-    cache_key = (command, kid or "")
-    ring = _COMMAND_RINGS.get(cache_key)
-    if ring is not None:
-        return ring
-    source = "the output of master_key_command"
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command cannot be split into words ({exc})") from None
-    if not argv:
-        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command is empty")
-    env = dict(environ)
-    env[KID_VARIABLE] = kid or ""
-    try:
-        done = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=COMMAND_TIMEOUT, check=False)
-    except FileNotFoundError:
-        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {argv[0]} does not exist") from None
-    except PermissionError:
-        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {argv[0]} is not executable") from None
-    except subprocess.TimeoutExpired:
-        raise KeyNotFoundError(
-            f"{ENV_KEY} not found: master_key_command {argv[0]} did not finish in {COMMAND_TIMEOUT} seconds"
-        ) from None
-    except OSError as exc:
-        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {argv[0]} cannot run: {exc.strerror}") from None
-    if done.returncode != 0:
-        raise KeyNotFoundError(
-            f"{ENV_KEY} not found: master_key_command {argv[0]} exited with code {done.returncode} "
-            "(its output is not shown)"
-        )
-    try:
-        text = done.stdout.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidKeyError(f"Invalid Fernet key: {source} is not text") from None
-    ring = KeyRing.from_text(text, source=source)
-    _COMMAND_RINGS[cache_key] = ring
-    return ring
-
-
 class KeyRings:
     """The rings a task may use, in DESIGN order, resolved on demand.
 
@@ -315,7 +266,9 @@ class KeyRings:
         if given.master_key_file:
             return KeyRing.from_file(given.master_key_file)
         if given.master_key_command:
-            return run_key_command(given.master_key_command, kid=kid, environ=given.environ)
+            if given.run_command is None:
+                raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command runs on the controller only")
+            return given.run_command(given.master_key_command, kid)
         if given.var_master_key_file:
             return KeyRing.from_file(given.var_master_key_file)
         file_variable = ring_variables(given.key_name)[1]

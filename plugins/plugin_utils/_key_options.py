@@ -10,9 +10,12 @@ plugin, collected the same way into the engine's KeySources. The order itself li
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
 from collections.abc import Callable
 
-from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import KeyRings, KeySources
+from ansible_collections.fernet.dotenv.plugins.module_utils._errors import InvalidKeyError, KeyNotFoundError
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import ENV_KEY, KeyRing, KeyRings, KeySources
 
 KEY_OPTIONS = ("master_key", "master_key_file", "master_key_command", "key_name")
 KEY_VARIABLES = {
@@ -20,6 +23,8 @@ KEY_VARIABLES = {
     "master_key_file": "fernet_dotenv_master_key_file",
     "key_name": "fernet_dotenv_key_name",
 }
+KID_VARIABLE = "FERNET_DOTENV_KID"
+COMMAND_TIMEOUT = 120
 
 
 def key_rings(
@@ -55,6 +60,7 @@ def key_rings(
         var_master_key_file=key_file(variable("master_key_file")),
         key_name=_text(options.get("key_name")) or variable("key_name"),
         environ=os.environ,
+        run_command=run_key_command,
     ))
 
 
@@ -68,3 +74,51 @@ def _text(value: object) -> str | None:
     if value is None or value == "":
         return None
     return str(value)
+
+
+# Rings printed by key commands, per process: (command, kid) -> ring. A command runs once per process per kid.
+_COMMAND_RINGS: dict[tuple[str, str], KeyRing] = {}
+
+
+def run_key_command(command: str, kid: str | None) -> KeyRing:
+    """The ring a key command prints on its standard output. The command is split like a shell word list (no
+    shell); FERNET_DOTENV_KID holds the kid of the file being opened (empty when writing a new file). Its output
+    and its error output are never shown: a failure names the exit code only."""
+    cache_key = (command, kid or "")
+    ring = _COMMAND_RINGS.get(cache_key)
+    if ring is not None:
+        return ring
+    source = "the output of master_key_command"
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command cannot be split into words ({exc})") from None
+    if not argv:
+        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command is empty")
+    env = dict(os.environ)
+    env[KID_VARIABLE] = kid or ""
+    try:
+        done = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=COMMAND_TIMEOUT, check=False)
+    except FileNotFoundError:
+        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {argv[0]} does not exist") from None
+    except PermissionError:
+        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {argv[0]} is not executable") from None
+    except subprocess.TimeoutExpired:
+        raise KeyNotFoundError(
+            f"{ENV_KEY} not found: master_key_command {argv[0]} did not finish in {COMMAND_TIMEOUT} seconds"
+        ) from None
+    except OSError as exc:
+        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {argv[0]} cannot run: {exc.strerror}") from None
+    if done.returncode != 0:
+        raise KeyNotFoundError(
+            f"{ENV_KEY} not found: master_key_command {argv[0]} exited with code {done.returncode} "
+            "(its output is not shown)"
+        )
+    try:
+        text = done.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidKeyError(f"Invalid Fernet key: {source} is not text") from None
+    ring = KeyRing.from_text(text, source=source)
+    _COMMAND_RINGS[cache_key] = ring
+    return ring
