@@ -24,8 +24,9 @@ options:
         controller's environment configures (every E(SECRETS_MASTER_KEY_<NAME>) or E(SECRETS_MASTER_KEY_<NAME>_FILE),
         and E(SECRETS_MASTER_KEY) or E(SECRETS_MASTER_KEY_FILE) when O(key_name) is set). A new file is always
         written with the primary key of the ring above."
-      - The rings are always resolved on the controller and handed to a module as a C(no_log) argument. A module
-        also takes a list of ring texts here, the first one selected.
+      - A list of rings is accepted too - the first one is selected (it writes), each opens the files it holds, and
+        the environment is not asked. This is also how an action plugin hands the rings it resolved on the
+        controller to its module, as a C(no_log) argument.
     type: raw
   master_key_file:
     description:

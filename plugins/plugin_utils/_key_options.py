@@ -53,7 +53,7 @@ def key_rings(
         return path if os.path.isabs(path) or find_file is None else find_file(path)
 
     return KeyRings(KeySources(
-        master_key=_text(options.get("master_key")),
+        master_key=_ring_texts(options.get("master_key")),
         master_key_file=key_file(options.get("master_key_file")),
         master_key_command=_text(options.get("master_key_command")),
         var_master_key=variable("master_key"),
@@ -68,6 +68,13 @@ def plugin_options(plugin) -> dict:
     """The key options a lookup or vars plugin was given (its variables are read by key_rings, not by Ansible's
     option resolution, so that a variable never outranks an option)."""
     return {option: plugin.get_option(option) for option in KEY_OPTIONS}
+
+
+def _ring_texts(value: object) -> str | list[str] | None:
+    """master_key as given: one ring, or a list of rings (the first one selected, the others candidates)."""
+    if isinstance(value, (list, tuple)):
+        return [str(item) for item in value] or None
+    return _text(value)
 
 
 def _text(value: object) -> str | None:

@@ -63,3 +63,7 @@ def test_variables_rank_after_options_and_are_templated(tmp_path) -> None:
     key_file.write_text(option.to_text())
     found = key_rings({"master_key_file": "ring"}, find_file=lambda path: str(tmp_path / path))
     assert found.for_writing().kids == option.kids
+    # a list of rings: the first one writes, each opens its own files
+    listed = key_rings({"master_key": [option.to_text(), variable.to_text()]})
+    assert listed.for_writing().kids == option.kids
+    assert listed.for_opening(variable.primary.kid).kids == variable.kids
