@@ -7,8 +7,9 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Private to the collection: what each attribute means. Every module states its own support (and details) in
-    # an attributes block of its own, so that nothing is claimed for a module that does not do it.
+    # Private to the collection: what each attribute means. Every module states its own support (and details) -
+    # in an attributes block of its own, or through ENV_FILE when it is one of the modules that write a .env file
+    # and support everything fully - so that nothing is claimed for a module that does not do it.
     DOCUMENTATION = r"""
 options: {}
 attributes:
@@ -27,6 +28,22 @@ attributes:
   safe_file_operations:
     description: Writes through a temp file beside the target, fsync and rename, so a reader never sees a partial
       file.
+"""
+
+    # encrypt_env, decrypt_env and env_value: full support, idempotent by decrypted content
+    ENV_FILE = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: Variable names, each marked when it was added, removed or changed; never a character of a value.
+  idempotent:
+    support: full
+    details: By decrypted content - Fernet output is never the same twice, so bytes cannot tell.
+  safe_file_operations:
+    support: full
 """
 
     ACTION = r"""

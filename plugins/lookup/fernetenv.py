@@ -45,6 +45,9 @@ options:
         template sees what the application sees - a name bound earlier in the file, else the controller's
         environment, else the default, else an empty string. Single-quoted values are expanded too, as
         python-dotenv does; C($NAME) without braces never is.
+      - One exception, for key custody - names starting with C(SECRETS_MASTER_KEY) are never taken from the
+        controller's environment (they count as unset), so a file cannot pull a ring of the controller, such as
+        another environment's, into a value.
       - By default values come back as written, C(${NAME}) included.
     type: bool
     default: false

@@ -35,6 +35,7 @@ _DOUBLE_QUOTED = re.compile(r'"(?:\\.|[^"\\])*"', re.DOTALL)
 _REST_OF_LINE = re.compile(r"[^\r\n]*")
 _COMMENT = re.compile(r"(?:[^\S\r\n]*#[^\r\n]*)?")
 # ${NAME} and ${NAME:-default}, as python-dotenv expands them; $NAME without braces stays text
+_REFERENCE_NEVER_FROM_ENVIRONMENT = "SECRETS_MASTER_KEY"  # and every name that starts with it
 _REFERENCE = re.compile(r"\$\{(?P<name>[^}:]*)(?::-(?P<default>[^}]*))?\}")
 _LINE_END = re.compile(r"[^\S\r\n]*(?:\r\n|\n|\r|$)")
 _DOUBLE_ESCAPES = re.compile(r"\\[\\'\"abfnrtv]")
@@ -238,7 +239,11 @@ class EnvDocument:
     def interpolated(self, environ: Mapping[str, str]) -> dict[str, str | None]:
         """What dotenv_values(interpolate=True) returns: bindings in file order, each value's ${NAME} and
         ${NAME:-default} replaced by the value bound so far, else environ's, else the default (else ""); quoting
-        makes no difference, and a name without = stays None."""
+        makes no difference, and a name without = stays None. One difference, for key custody: SECRETS_MASTER_KEY*
+        never come from environ, so that a file cannot pull the controller's rings (another environment's, say) into
+        a value."""
+        environ = {name: value for name, value in environ.items()
+                   if not name.startswith(_REFERENCE_NEVER_FROM_ENVIRONMENT)}
         values: dict[str, str | None] = {}
         for entry in self.bindings:
             value = entry.value

@@ -216,7 +216,10 @@ def ring_variables(name: str | None) -> tuple[str, str]:
     """The environment variables of a ring: SECRETS_MASTER_KEY(_FILE), or SECRETS_MASTER_KEY_<NAME>(_FILE)."""
     if not name:
         return ENV_KEY, ENV_KEY_FILE
-    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+    if not isinstance(name, str) or KEY_TEXT.search(name):
+        raise KeyNotFoundError(f"{ENV_KEY} not found: the key name looks like a Fernet key (it is not shown); "
+                               "key_name names a ring, such as prod")
+    if not _NAME_RE.fullmatch(name):
         raise KeyNotFoundError(
             f"{ENV_KEY} not found: the key name {name!r} is not a name (letters, digits, '_' and '-')"
         )

@@ -25,18 +25,8 @@ extends_documentation_fragment:
   - fernet.dotenv.attributes
   - fernet.dotenv.attributes.files
   - fernet.dotenv.attributes.action
+  - fernet.dotenv.attributes.env_file
   - fernet.dotenv.keys
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-    details: Variable names, each marked when it was added, removed or changed; never a character of a value.
-  idempotent:
-    support: full
-    details: By decrypted content - Fernet output is never the same twice, so bytes cannot tell.
-  safe_file_operations:
-    support: full
 options:
   path:
     description:

@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Callable
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._errors import InvalidKeyError, KeyNotFoundError
-from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import ENV_KEY, KeyRing, KeyRings, KeySources
+from ansible_collections.fernet.dotenv.plugins.module_utils._keyring import ENV_KEY, KEY_TEXT, KeyRing, KeyRings, KeySources
 
 KEY_OPTIONS = ("master_key", "master_key_file", "master_key_command", "key_name")
 KEY_VARIABLES = {
@@ -102,24 +102,25 @@ def run_key_command(command: str, kid: str | None) -> KeyRing:
         raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command cannot be split into words ({exc})") from None
     if not argv:
         raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command is empty")
+    program = KEY_TEXT.sub("****", argv[0])  # the only word of the command a message names; never a pasted key
     env = dict(os.environ)
     env[KID_VARIABLE] = kid or ""
     try:
         done = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, timeout=COMMAND_TIMEOUT, check=False)
     except FileNotFoundError:
-        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {argv[0]} does not exist") from None
+        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {program} does not exist") from None
     except PermissionError:
-        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {argv[0]} is not executable") from None
+        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {program} is not executable") from None
     except subprocess.TimeoutExpired:
         raise KeyNotFoundError(
-            f"{ENV_KEY} not found: master_key_command {argv[0]} did not finish in {COMMAND_TIMEOUT} seconds"
+            f"{ENV_KEY} not found: master_key_command {program} did not finish in {COMMAND_TIMEOUT} seconds"
         ) from None
     except OSError as exc:
-        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {argv[0]} cannot run: {exc.strerror}") from None
+        raise KeyNotFoundError(f"{ENV_KEY} not found: master_key_command {program} cannot run: {exc.strerror}") from None
     if done.returncode != 0:
         raise KeyNotFoundError(
-            f"{ENV_KEY} not found: master_key_command {argv[0]} exited with code {done.returncode} "
+            f"{ENV_KEY} not found: master_key_command {program} exited with code {done.returncode} "
             "(its output is not shown)"
         )
     try:

@@ -237,3 +237,11 @@ def test_long_runs_of_spaces_quotes_and_hashes_read_as_python_dotenv_reads_them(
 def test_inline_comments_are_cut_where_python_dotenvs_regex_cuts_them(raw: str) -> None:
     match = re.search(r"\s+#.*", raw)
     assert inline_comment_start(raw) == (match.start() if match else None)
+
+
+def test_interpolation_never_takes_a_master_key_from_the_environment() -> None:
+    # a staging file must not pull the controller's prod ring into a value: SECRETS_MASTER_KEY* count as unset
+    text = "A=${SECRETS_MASTER_KEY_PROD:-unset}\nB=${SECRETS_MASTER_KEY}\nC=${SECRETS_MASTER_KEY_FILE:-x}\nD=${HOME_X:-d}\n"
+    environ = {"SECRETS_MASTER_KEY_PROD": "ring", "SECRETS_MASTER_KEY": "ring", "SECRETS_MASTER_KEY_FILE": "/k",
+               "HOME_X": "h"}
+    assert EnvDocument.parse(text).interpolated(environ) == {"A": "unset", "B": "", "C": "x", "D": "h"}

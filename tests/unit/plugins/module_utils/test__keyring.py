@@ -147,3 +147,14 @@ def test_key_file_problems_are_one_sentence(tmp_path) -> None:
     binary.write_bytes(b"\xff\xfe")
     with pytest.raises(InvalidKeyError, match="Invalid Fernet key"):
         KeyRing.from_file(str(binary))
+
+
+@pytest.mark.parametrize("padded", [True, False])
+def test_a_key_pasted_as_key_name_is_never_printed(padded: bool) -> None:
+    text = Key.generate().to_text()
+    text = text if padded else text.rstrip("=")
+    with pytest.raises(KeyNotFoundError) as caught:
+        KeyRings(KeySources(key_name=text, environ={})).for_writing()
+    message = str(caught.value)
+    assert "looks like a Fernet key" in message
+    assert text not in message and text.upper() not in message and text.rstrip("=") not in message

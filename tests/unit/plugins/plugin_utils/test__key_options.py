@@ -67,3 +67,11 @@ def test_variables_rank_after_options_and_are_templated(tmp_path) -> None:
     listed = key_rings({"master_key": [option.to_text(), variable.to_text()]})
     assert listed.for_writing().kids == option.kids
     assert listed.for_opening(variable.primary.kid).kids == variable.kids
+
+
+def test_a_key_pasted_as_the_command_is_never_printed() -> None:
+    text = Key.generate().to_text()
+    with pytest.raises(KeyNotFoundError) as caught:
+        key_rings({"master_key_command": f"{text} --arg"}).for_writing()
+    assert "does not exist" in str(caught.value)
+    assert text.rstrip("=") not in str(caught.value)
