@@ -36,6 +36,7 @@ import hashlib
 import hmac
 import json
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -61,6 +62,7 @@ _CLEAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _LAYOUT = "@layout"
 _MAC = "@mac"
 _MAC_CONTEXT = b"fernet.dotenv values-format MAC v1"
+_MAC_LINE = re.compile(r"@mac=[0-9a-f]{64}")
 
 
 def _mac_key(key: Key) -> bytes:
@@ -161,6 +163,27 @@ class EncryptedEnv:
         return cls(
             format=header["format"], kid=header["kid"], path=path, lines=tuple(lines), sha256=header["sha256"]
         )
+
+    def check_shape(self) -> None:
+        """What can be checked without a key: every line has the shape of its format (whole: the token matches the
+        checksum in the header). A file that passes may still fail its MAC; only a key tells."""
+        if self.format == "whole":
+            if len(self.lines) != 2 or not _fernet.looks_like_token(self.lines[1].encode("ascii")):
+                raise _damaged(self.path, "a whole-format file holds a header and one token")
+            if not hmac.compare_digest(hashlib.sha256(self.lines[1].encode("ascii")).hexdigest(), self.sha256 or ""):
+                raise _damaged(self.path, "the token does not match the checksum in the header")
+            return
+        if self.format != "values":
+            return
+        body = self.lines[1:]
+        if len(body) < 2 or not body[-2].startswith(f"{_LAYOUT}=") or not _MAC_LINE.fullmatch(body[-1]):
+            raise _damaged(self.path, f"the file does not end with the {_LAYOUT} and {_MAC} lines")
+        for line in body[:-2]:
+            name, sep, token = line.partition("=")
+            if not name or name.startswith("@") or (sep and not _fernet.looks_like_token(token.encode("ascii"))):
+                raise _damaged(self.path, "a variable line is malformed")
+        if not _fernet.looks_like_token(body[-2][len(_LAYOUT) + 1:].encode("ascii")):
+            raise _damaged(self.path, f"the {_LAYOUT} line is malformed")
 
     def written_by(self, key: Key) -> bool:
         """Whether key wrote this file (for a bare token, whether key authenticates it)."""
@@ -330,41 +353,58 @@ def encrypt(
     ring: KeyRing,
     *,
     format: str = "values",
-    previous: DecryptedEnv | None = None,
+    previous: DecryptedEnv | Sequence[DecryptedEnv] | None = None,
 ) -> bytes:
     """Encrypt a document with the ring's primary key. With previous (the file being replaced, opened with the
-    same ring), the values format keeps the token of every line whose name and raw value did not change. "bare"
-    is for a file that already is a bare token (it stays one, so other Fernet tools keep reading it)."""
+    same ring; or several files, as a merge has), the values format keeps the token of every line whose name and
+    raw value did not change. "bare" is for a file that already is a bare token (it stays one, so other Fernet
+    tools keep reading it)."""
     key = ring.primary
     if format in ("whole", "bare"):
         return _single_token(key, document.to_bytes(), format)
     if format != "values":
         raise FernetDotenvError(f"Unknown format {format!r}: use one of {', '.join(FORMATS)}")
-    reuse = previous is not None and previous.format == "values" and previous.kid == key.kid
-    old_tokens = previous.tokens if reuse and previous else {}
+    opened = [previous] if isinstance(previous, DecryptedEnv) else list(previous or ())
+    reusable = [env for env in opened if env.format == "values" and env.kid == key.kid]
+    old_tokens: dict[tuple[str, str | None], str] = {}
+    for env in reversed(reusable):  # the first file's tokens win
+        old_tokens.update(env.tokens)
     lines = [f"{MAGIC};{FORMAT_VERSION};values;kid={key.kid}"]
     layout: list[object] = []
-    hidden = False
-    for entry in document.entries:
+    for entry, clear in _bindings_in_clear(document):
         if entry.name is None:
             layout.append(entry.text)
-            continue
-        hidden = not _name_in_clear(entry, after_hidden=hidden)
-        if hidden:
+        elif not clear:
             layout.append(dict(lead=entry.lead, name=entry.name, raw=entry.raw_value, tail=entry.tail))
-            continue
-        layout.append([entry.lead, entry.tail])
-        raw = entry.raw_value or ""
-        token = old_tokens.get((entry.name, raw)) or _seal(key, raw.encode("utf-8"))
-        lines.append(f"{entry.name}={token}")
+        else:
+            layout.append([entry.lead, entry.tail])
+            raw = entry.raw_value or ""
+            token = old_tokens.get((entry.name, raw)) or _seal(key, raw.encode("utf-8"))
+            lines.append(f"{entry.name}={token}")
     layout_json = json.dumps(layout)
-    if reuse and previous and previous.layout and previous.layout[0] == layout_json:
-        layout_token = previous.layout[1]
-    else:
+    layout_token = next((env.layout[1] for env in reusable if env.layout and env.layout[0] == layout_json), None)
+    if layout_token is None:
         layout_token = _seal(key, layout_json.encode("utf-8"))
     lines.append(f"{_LAYOUT}={layout_token}")
     lines.append(f"{_MAC}={_mac(key, lines)}")
     return "".join(f"{line}\n" for line in lines).encode("ascii")
+
+
+def _bindings_in_clear(document: EnvDocument) -> Iterator[tuple[Entry, bool]]:
+    """Every entry, and whether it is a binding whose name the values format writes in clear."""
+    hidden = False
+    for entry in document.entries:
+        if entry.name is None:
+            yield entry, False
+            continue
+        hidden = not _name_in_clear(entry, after_hidden=hidden)
+        yield entry, not hidden
+
+
+def names_in_clear(document: EnvDocument) -> list[Entry]:
+    """The bindings whose names the values format writes in clear: the only names a view of a file may show,
+    whatever its format (the others may be pieces of a value)."""
+    return [entry for entry, clear in _bindings_in_clear(document) if clear]
 
 
 def _name_in_clear(entry: Entry, *, after_hidden: bool) -> bool:
