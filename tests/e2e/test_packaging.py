@@ -48,4 +48,9 @@ def test_installed_into_an_empty_path_lists_every_plugin(tmp_path) -> None:
         found = {line.split()[0].rstrip(":").removeprefix("fernet.dotenv.") for line in listing.splitlines() if line.strip()}
         assert names <= found, (kind, names - found)
     playbooks = tmp_path / "ansible_collections" / "fernet" / "dotenv" / "playbooks"
-    assert {"deploy.yml", "rotate.yml", "check.yml"} <= {p.name for p in playbooks.iterdir()}
+    assert {"deploy.yml", "rotate.yml", "check.yml", "git_setup.yml"} <= {p.name for p in playbooks.iterdir()}
+    # the git entry point and the pre-commit framework's hook run from the installed tree, so they stay executable
+    root = playbooks.parent
+    for name in ("bin/fernet-dotenv-git", "hooks/fernet-dotenv-pre-commit"):
+        assert os.access(root / name, os.X_OK), name
+    assert (root / ".pre-commit-hooks.yaml").is_file()
