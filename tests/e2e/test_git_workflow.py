@@ -69,6 +69,18 @@ class Repo:
         self.git("add", "-A", ring=ring)
         self.git("commit", "-q", "-m", message, ring=ring)
 
+    def diverge(self, ring: KeyRing, *, theirs: dict | str, ours: dict | str, branch: str = "feature") -> None:
+        """Commit theirs on a new branch and ours on main, both from main's head; each is the variables to change
+        or the whole text."""
+        self.git("checkout", "-q", "-b", branch)
+        for side, message in ((theirs, branch), (ours, "main")):
+            if isinstance(side, str):
+                self.write(ring, side)
+            else:
+                self.write(ring, **side)
+            self.commit(message, ring)
+            self.git("checkout", "-q", "main")
+
 
 def word() -> str:
     """A value no output could hold by chance (a hex marker cannot: it has no 'v' and no '-')."""
@@ -158,14 +170,9 @@ def test_two_branches_editing_different_variables_merge_cleanly(repo) -> None:
     ring = ring_of(Key.generate())
     values = start(repo, ring)
     base_lines = (repo.path / FILE).read_text().splitlines()
-    repo.git("checkout", "-q", "-b", "feature")
     feature = dict(DB_PASSWORD=word(), CACHE_URL=word())
-    repo.write(ring, **feature)
-    repo.commit("feature: rotate the database password, add a cache", ring)
-    repo.git("checkout", "-q", "main")
     main = dict(MAIL_TOKEN=word(), SENTRY_DSN=word())
-    repo.write(ring, **main)
-    repo.commit("main: new mail token, add sentry", ring)
+    repo.diverge(ring, theirs=feature, ours=main)
     merged = repo.git("merge", "-m", "merge feature", "feature", ring=ring)
     assert "merged app.env.encrypted by variable" in merged.stderr
     assert repo.values(ring) == {"DB_HOST": values["host"], **feature, **main} | {"DB_PASSWORD": feature["DB_PASSWORD"]}
@@ -181,22 +188,14 @@ def test_comments_merge_as_text_and_clash_by_place(repo) -> None:
     ring = ring_of(Key.generate())
     start(repo, ring)
     text = decrypt((repo.path / FILE).read_bytes(), ring).text
-    repo.git("checkout", "-q", "-b", "feature")
-    repo.write(ring, text.replace("# the database\n", "# the database (primary)\n"))
-    repo.commit("feature: comment", ring)
-    repo.git("checkout", "-q", "main")
-    repo.write(ring, text.replace("# mail\n", "# mail (smtp relay)\n"))
-    repo.commit("main: comment", ring)
+    repo.diverge(ring, theirs=text.replace("# the database\n", "# the database (primary)\n"),
+                 ours=text.replace("# mail\n", "# mail (smtp relay)\n"))
     repo.git("merge", "-m", "merge", "feature", ring=ring)
     merged = decrypt((repo.path / FILE).read_bytes(), ring).text
     assert "# the database (primary)\n" in merged and "# mail (smtp relay)\n" in merged
     # the same comment changed on both sides is a conflict on the comments, named as such
-    repo.git("checkout", "-q", "-b", "again")
-    repo.write(ring, merged.replace("(primary)", "(replica)"))
-    repo.commit("again", ring)
-    repo.git("checkout", "-q", "main")
-    repo.write(ring, merged.replace("(primary)", "(standby)"))
-    repo.commit("main again", ring)
+    repo.diverge(ring, theirs=merged.replace("(primary)", "(replica)"), ours=merged.replace("(primary)", "(standby)"),
+                 branch="again")
     clash = repo.git("merge", "-m", "merge", "again", ring=ring, check=False)
     assert clash.returncode != 0 and "CONFLICT in app.env.encrypted: the comments and layout" in clash.stderr
 
@@ -204,14 +203,9 @@ def test_comments_merge_as_text_and_clash_by_place(repo) -> None:
 def test_the_same_variable_changed_on_both_sides_conflicts_by_name(repo) -> None:
     ring = ring_of(Key.generate())
     values = start(repo, ring)
-    repo.git("checkout", "-q", "-b", "feature")
     theirs = dict(DB_PASSWORD=word(), EXTRA=word())
-    repo.write(ring, **theirs)
-    repo.commit("feature", ring)
-    repo.git("checkout", "-q", "main")
     ours = dict(DB_PASSWORD=word(), DB_HOST=word())
-    repo.write(ring, **ours)
-    repo.commit("main", ring)
+    repo.diverge(ring, theirs=theirs, ours=ours)
     merged = repo.git("merge", "-m", "merge", "feature", ring=ring, check=False)
     assert merged.returncode != 0
     assert "CONFLICT in app.env.encrypted: DB_PASSWORD changed on both sides" in merged.stderr
