@@ -54,9 +54,9 @@ demo: install
 	cd demo && $(BIN)/ansible-playbook -i inventory.ini -e scratch_dir=$(CURDIR)/demo-output demo.yml; \
 	  status=$$?; rm -rf $(CURDIR)/demo-output; exit $$status
 
-# One make, so one install, two jobs at a time (two cores): ansible-test's users share tests/output/ of the
-# installed copy, so sanity, matrix and integration run one after another (PIPELINE orders them) while the
-# end-to-end tests run beside them; the shorter checks and Molecule fill the slots that free up.
+# One make, so one install, and two lines of work for two cores (PIPELINE orders them): ansible-test's users,
+# which share tests/output/ of the installed copy, one after another, then the units and the docs checks; beside
+# them the end-to-end tests, then lint and Molecule. The two lines take about as long as each other.
 # --output-sync keeps each target's log in one piece.
 test:
 	$(MAKE) -j2 --output-sync=target PIPELINE=1 sanity e2e matrix integration units lint docs-lint changelog-lint molecule
@@ -64,6 +64,11 @@ test:
 ifeq ($(PIPELINE),1)
 matrix: | sanity
 integration: | matrix
+units: | integration
+docs-lint: | units
+changelog-lint: | docs-lint
+lint: | e2e
+molecule: | lint
 endif
 
 # sshd, ip and shellcheck from Debian's packages when missing
