@@ -13,7 +13,9 @@ and every unchanged token is kept. The documents are merged as units: each line 
 keyed by its text, and each binding, keyed by its name (and occurrence). The order of the units is merged like
 diff3 does it, except that both sides adding different units at one place is no conflict (both are kept, ours
 first); a binding's value and its layout (export, quoting, inline comment) are merged by name. Where both sides
-changed the same thing differently, ours is kept and the conflict is reported by name, never by value.
+changed the same thing differently, ours is kept and the conflict is reported by name, never by value - and only
+a name that some version writes in clear: a binding the values format keeps inside the layout (its "name" may be
+a line of an unquoted PEM body) merges and conflicts as layout.
 """
 
 from __future__ import annotations
