@@ -119,10 +119,12 @@ def merge_documents(base: EnvDocument, ours: EnvDocument, theirs: EnvDocument) -
         if conflict and name not in conflicts:
             conflicts.append(name)
     order, layout_conflict = _merge_order(*units)
+    present = set(order)
     for index, unit in enumerate(units[1]):  # a binding kept by a conflict that the order had dropped
-        if unit.entry is not None and resolved[unit.key] is not None and unit not in order:
-            earlier = [before for before in units[1][:index] if before in order]
+        if unit.entry is not None and resolved[unit.key] is not None and unit not in present:
+            earlier = [before for before in units[1][:index] if before in present]
             order.insert(order.index(earlier[-1]) + 1 if earlier else 0, unit)
+            present.add(unit)
     if layout_conflict and LAYOUT_CONFLICT not in conflicts:
         conflicts.append(LAYOUT_CONFLICT)
     pieces: list[str] = []
