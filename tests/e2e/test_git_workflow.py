@@ -186,7 +186,7 @@ def test_two_branches_editing_different_variables_merge_cleanly(repo) -> None:
 
 def test_comments_merge_as_text_and_clash_by_place(repo) -> None:
     ring = ring_of(Key.generate())
-    start(repo, ring)
+    values = start(repo, ring)
     text = decrypt((repo.path / FILE).read_bytes(), ring).text
     repo.diverge(ring, theirs=text.replace("# the database\n", "# the database (primary)\n"),
                  ours=text.replace("# mail\n", "# mail (smtp relay)\n"))
@@ -198,6 +198,8 @@ def test_comments_merge_as_text_and_clash_by_place(repo) -> None:
                  branch="again")
     clash = repo.git("merge", "-m", "merge", "again", ring=ring, check=False)
     assert clash.returncode != 0 and "CONFLICT in app.env.encrypted: the comments and layout" in clash.stderr
+    assert "(replica)" not in clash.stderr + clash.stdout  # a comment is as secret as a value
+    assert_no_secret(repo.outputs, [*values.values(), ring.to_text()])
 
 
 def test_the_same_variable_changed_on_both_sides_conflicts_by_name(repo) -> None:
