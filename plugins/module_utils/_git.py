@@ -320,10 +320,10 @@ def describe(data: bytes, rings: KeyRings | None, *, path: str) -> str:
         ring = rings.for_opening(info.kid)
         opened = info.decrypt(ring)
         document = opened.document
-    except (ChecksumMismatchError, EnvParseError) as exc:
-        return f"# {exc}\n" + _describe_without_key(info, kid)
-    except FernetDotenvError:  # no key for it here, or a key source that does not work: the names still show
+    except NO_KEY_ERRORS:
         return _describe_without_key(info, kid)
+    except FernetDotenvError as exc:  # damaged, or no cryptography library here: say why; the names still show
+        return f"# {exc}\n" + _describe_without_key(info, kid)
     marker_key = hmac.new(ring.primary.raw, _MARKER_CONTEXT, hashlib.sha256).digest()
 
     def marker(text: str) -> str:

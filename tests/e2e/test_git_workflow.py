@@ -10,10 +10,11 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from harness import VENV_BIN, controller_env
+from harness import VENV_BIN, bare_python, controller_env
 
 from ansible_collections.fernet.dotenv.plugins.module_utils._envfile import EnvDocument
 from ansible_collections.fernet.dotenv.plugins.module_utils._formats import EncryptedEnv, decrypt, encrypt, reencrypt
@@ -289,6 +290,18 @@ def test_diff_and_log_show_names_and_markers_never_values(repo) -> None:
     assert f"written by kid {old.kid} (no key for it here" in keyless and "DB_PASSWORD  [token " in keyless
     assert "gAAAAA" not in keyless + log  # not even the ciphertext
     assert_no_secret(repo.outputs, [*values.values(), changed, old.to_text(), new.to_text()])
+
+
+def test_without_the_cryptography_library_the_view_says_so(repo) -> None:
+    python = bare_python()
+    if python == sys.executable:
+        pytest.skip("no Python without cryptography on this machine")
+    ring = ring_of(Key.generate())
+    values = start(repo, ring)
+    done = subprocess.run([python, str(COLLECTION / "bin" / "fernet-dotenv-git"), "textconv", FILE], cwd=repo.path,
+                          env=repo.env(ring), capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0 and "cryptography is required" in done.stdout and "DB_PASSWORD  [token " in done.stdout
+    assert_no_secret([done.stdout, done.stderr], [*values.values(), ring.to_text()])
 
 
 def test_the_hook_refuses_plaintext_and_damaged_files_and_lets_a_good_commit_through(repo) -> None:
